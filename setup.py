@@ -70,7 +70,7 @@ def extensions():
         extra_compile_args=["-O0", "-g", "-fno-omit-frame-pointer"] if debug
         else ["-O2"],
     )
-    return cythonize([ext], language_level=3, include_path=["cython_src"],
+    return cythonize([ext], language_level=3, include_path=["cython_src", "cython_src/includes"],
                      compiler_directives={"binding": False})
 
 

@@ -1,0 +1,48 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The native tasklet core: greenlet-like coroutines on heap-sliced C stacks.
+
+One extension built from the .pxi files it includes:
+  stack.pxi    the slices of the C stack and the callbacks the stub calls
+  chunks.pxi   a pool of small root chunks for the tasklets' frame stacks
+  tasklet.pxi  the Tasklet type, per-thread state, switching
+"""
+from cpython.object cimport PyObject
+from core cimport *
+
+import sys
+
+if not ACTORS_PYSTATE_SUPPORTED:
+    raise ImportError(
+        "actors' native core does not support %s %d.%d; use "
+        "ACTORS_BACKEND=greenlet" % (sys.implementation.name,
+                                      sys.version_info[0], sys.version_info[1]))
+
+include "stack.pxi"
+include "chunks.pxi"
+include "tasklet.pxi"
+
+
+def getcurrent():
+    """The tasklet running in this thread (its main tasklet at first)."""
+    return thread_state().current
+
+
+def settrace(callback):
+    """Call callback(event, (origin, target)) on every switch in this
+    thread; event is 'switch' or 'throw'.  Returns the previous callback."""
+    cdef _ThreadState st = thread_state()
+    old, st.trace = st.trace, callback
+    return old
+
+
+def gettrace():
+    return thread_state().trace
+
+
+def _stats():
+    """Internal counters, for tests and benchmarks."""
+    return {"chunk_size": CHUNK_SIZE, "chunk_pool": chunk_pool_len}
+
+
+__all__ = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",
+           "gettrace"]

@@ -1,0 +1,167 @@
+/* The per-tasklet slice of CPython's thread state, one branch per version.
+ *
+ * A tasklet owns its own Python frame stack, recursion depth, exception
+ * stack and context; these live in PyThreadState and are swapped on every
+ * switch.  Everything that touches PyThreadState fields lives here so that
+ * supporting a new CPython is one more #elif branch.  The field lists
+ * follow CPython's Include/cpython/pystate.h of each version.
+ */
+#ifndef ACTORS_PYSTATE_COMPAT_H
+#define ACTORS_PYSTATE_COMPAT_H
+
+#include <Python.h>
+#include <frameobject.h>
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define ACTORS_PYSTATE_SUPPORTED 1
+
+typedef struct {
+    _PyCFrame *cframe;                   /* lives on the tasklet's C stack */
+    struct _PyInterpreterFrame *current_frame;
+    int recursion_depth;                 /* limit - remaining, so a changed
+                                            limit applies to every tasklet */
+    int trash_delete_nesting;
+    _PyStackChunk *datastack_chunk;
+    PyObject **datastack_top;
+    PyObject **datastack_limit;
+    _PyErr_StackItem *exc_info;          /* NULL: the base item below */
+    _PyErr_StackItem exc_state;          /* the tasklet's base item */
+    PyObject *context;                   /* strong reference or NULL */
+} actors_pystate;
+
+/* The running context is leaving the CPU: move the thread state into s. */
+static inline void
+actors_pystate_save(actors_pystate *s, PyThreadState *ts)
+{
+    s->cframe = ts->cframe;
+    s->current_frame = ts->cframe->current_frame;
+    s->recursion_depth = ts->recursion_limit - ts->recursion_remaining;
+    s->trash_delete_nesting = ts->trash_delete_nesting;
+    s->datastack_chunk = ts->datastack_chunk;
+    s->datastack_top = ts->datastack_top;
+    s->datastack_limit = ts->datastack_limit;
+    s->exc_info = ts->exc_info == &ts->exc_state ? NULL : ts->exc_info;
+    s->exc_state = ts->exc_state;
+    s->context = ts->context;            /* the reference moves into s */
+    ts->context = NULL;
+}
+
+/* Whether the thread traces, read before a switch: afterwards ts->cframe
+ * may point into stack bytes the switch has overwritten. */
+static inline int
+actors_pystate_tracing(PyThreadState *ts)
+{
+    return ts->cframe->use_tracing;
+}
+
+/* Move s into the thread state; tracing is per thread, so the target's
+ * frame stack takes the thread's setting read before the switch. */
+static inline void
+actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)
+{
+    ts->cframe = s->cframe;
+    ts->cframe->use_tracing = use_tracing;
+    ts->cframe->current_frame = s->current_frame;
+    ts->recursion_remaining = ts->recursion_limit - s->recursion_depth;
+    ts->trash_delete_nesting = s->trash_delete_nesting;
+    ts->datastack_chunk = s->datastack_chunk;
+    ts->datastack_top = s->datastack_top;
+    ts->datastack_limit = s->datastack_limit;
+    ts->exc_state = s->exc_state;
+    ts->exc_info = s->exc_info ? s->exc_info : &ts->exc_state;
+    Py_XSETREF(ts->context, s->context);
+    ts->context_ver++;
+    s->context = NULL;
+    s->exc_state.exc_value = NULL;
+    s->exc_state.previous_item = NULL;
+}
+
+/* Thread state for a tasklet about to run its first Python frame: a fresh
+ * C-frame anchor on its own C stack, an empty frame stack in `chunk`
+ * (CPython never frees a root chunk whose first slot is skipped), depth 0,
+ * no exception being handled, the context given before the start if any. */
+static inline void
+actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
+                     _PyCFrame *anchor, _PyStackChunk *chunk, size_t chunk_size)
+{
+    anchor->use_tracing = use_tracing;
+    anchor->current_frame = NULL;
+    anchor->previous = &ts->root_cframe;
+    ts->cframe = anchor;
+    ts->recursion_remaining = ts->recursion_limit;
+    ts->trash_delete_nesting = 0;
+    chunk->previous = NULL;
+    chunk->size = chunk_size;
+    chunk->top = 0;
+    ts->datastack_chunk = chunk;
+    ts->datastack_top = &chunk->data[1];
+    ts->datastack_limit = (PyObject **)((char *)chunk + chunk_size);
+    ts->exc_state.exc_value = NULL;
+    ts->exc_state.previous_item = NULL;
+    ts->exc_info = &ts->exc_state;
+    Py_XSETREF(ts->context, s->context);  /* a context set before the start */
+    s->context = NULL;
+    ts->context_ver++;
+}
+
+/* The frame stack of a finished tasklet is back to its root chunk. */
+static inline int
+actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
+{
+    return ts->datastack_chunk == chunk && ts->datastack_top == &chunk->data[1];
+}
+
+/* Top frame object of a suspended tasklet, or a new None. */
+static inline PyObject *
+actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
+{
+    struct _PyInterpreterFrame *saved = ts->cframe->current_frame;
+    PyFrameObject *f;
+    ts->cframe->current_frame = s->current_frame;
+    f = PyThreadState_GetFrame(ts);      /* skips incomplete frames */
+    ts->cframe->current_frame = saved;
+    if (f == NULL)
+        Py_RETURN_NONE;
+    return (PyObject *)f;
+}
+
+static inline int
+actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
+{
+    Py_VISIT(s->context);
+    Py_VISIT(s->exc_state.exc_value);
+    return 0;
+}
+
+static inline void
+actors_pystate_clear(actors_pystate *s)
+{
+    Py_CLEAR(s->context);
+    Py_CLEAR(s->exc_state.exc_value);
+}
+
+static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
+static inline PyObject **actors_thread_context(PyThreadState *ts) { return &ts->context; }
+static inline void actors_thread_context_changed(PyThreadState *ts) { ts->context_ver++; }
+
+#else
+/* Not a CPython this core knows: the module refuses to import (see
+ * _tasklet.pyx) and these never run; they only let the module compile. */
+#define ACTORS_PYSTATE_SUPPORTED 0
+typedef struct { PyObject *context; } actors_pystate;
+typedef struct { int unused; } _PyCFrame;
+typedef struct { int unused; } _PyStackChunk;
+#define actors_pystate_save(s, ts) Py_FatalError("actors: unsupported CPython")
+#define actors_pystate_tracing(ts) 0
+#define actors_pystate_restore(s, ts, t) Py_FatalError("actors: unsupported CPython")
+#define actors_pystate_start(s, ts, t, a, c, n) Py_FatalError("actors: unsupported CPython")
+#define actors_pystate_chunk_is_root(ts, c) 0
+#define actors_pystate_frame(s, ts) (Py_FatalError("actors: unsupported CPython"), NULL)
+#define actors_pystate_traverse(s, v, a) 0
+#define actors_pystate_clear(s) ((void)0)
+static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
+static inline PyObject **actors_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
+static inline void actors_thread_context_changed(PyThreadState *ts) { (void)ts; }
+#endif
+
+#endif

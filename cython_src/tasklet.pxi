@@ -1,0 +1,409 @@
+# The tasklet type and the per-thread switch state.
+
+cimport cython
+import contextvars
+
+from types import TracebackType
+
+cdef enum:
+    STARTED = 1
+    MAIN = 2
+
+cdef object Context = contextvars.Context
+
+
+class TaskletError(Exception):
+    """Bad use of a tasklet: a dead target, a foreign thread, a bad parent."""
+
+
+class TaskletExit(BaseException):
+    """Thrown into a suspended tasklet to end it (greenlet's GreenletExit);
+    a tasklet ended by it returns the exception to its parent."""
+
+
+@cython.final
+@cython.no_gc_clear
+cdef class _ThreadState:
+    """One per thread: its main tasklet, the running one, what is in flight."""
+    cdef Tasklet main
+    cdef Tasklet current
+    cdef Tasklet origin      # the context that just switched away (in flight)
+    cdef Tasklet target
+    cdef object args         # tuple or None, in flight to the target
+    cdef object kwargs       # dict or None
+    cdef object exc          # exception instance in flight, or None
+    cdef object trace        # settrace callback or None
+    cdef PyThreadState *tstate
+    cdef int use_tracing     # the thread's tracing flag across a switch
+    cdef Switch sw
+
+    def __dealloc__(self):
+        if actors_tls_get() == <PyObject *>self:
+            actors_tls_set(NULL)
+
+
+cdef _ThreadState thread_state():
+    cdef PyObject *p = actors_tls_get()
+    if p != NULL:
+        return <_ThreadState>p
+    return new_thread_state()
+
+
+cdef _ThreadState new_thread_state():
+    cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
+    cdef Tasklet main = Tasklet.__new__(Tasklet, None, None, _main=True)
+    st.tstate = PyThreadState_Get()
+    st.main = main
+    st.current = main
+    main.thread = st
+    main.flags = STARTED | MAIN
+    main.stack.start = <char *>1          # running
+    main.stack.stop = <char *>-1          # owns the whole stack above
+    # The thread's dict keeps it alive exactly as long as the thread.
+    (<dict><object>PyThreadState_GetDict())["actors._tasklet.thread"] = st
+    actors_tls_set(<PyObject *>st)
+    return st
+
+
+# No @cython.freelist: objects it recycles keep CPython's 'finalized' mark,
+# so __del__ would never run for a reused one.
+cdef class Tasklet:
+    """A greenlet-like coroutine whose C stack lives on the heap only while
+    it is suspended.  ``Tasklet(run=None, parent=None)``."""
+    cdef Stack stack
+    cdef actors_pystate pystate
+    cdef _PyStackChunk *chunk
+    cdef object _run
+    cdef Tasklet _parent
+    cdef _ThreadState thread
+    cdef unsigned char flags
+    cdef object __weakref__
+
+    def __cinit__(self, *args, _main=False, **kwargs):
+        if _main:
+            return                        # new_thread_state sets it up
+        cdef _ThreadState st = thread_state()
+        self.thread = st
+        self._parent = st.current
+
+    def __init__(self, run=None, parent=None):
+        if run is not None:
+            self.run = run
+        if parent is not None:
+            self.parent = parent
+
+    # -- switching ----------------------------------------------------------
+
+    def switch(self, *args, **kwargs):
+        """Run this tasklet, passing it args: they become the return value of
+        the switch() that suspended it, or the arguments of run()."""
+        return do_switch(self, args, kwargs or None, None)
+
+    def throw(self, typ=TaskletExit, val=None, tb=None):
+        """Raise an exception in this tasklet where it is suspended (at once,
+        if it never ran) and switch to it."""
+        return do_switch(self, None, None, make_exception(typ, val, tb))
+
+    # -- state --------------------------------------------------------------
+
+    @property
+    def dead(self):
+        return bool(self.flags & STARTED) and self.stack.start == NULL
+
+    def __bool__(self):
+        return self.stack.start != NULL
+
+    @property
+    def run(self):
+        if self._run is None:
+            raise AttributeError("run")
+        return self._run
+
+    @run.setter
+    def run(self, value):
+        if self.flags & STARTED:
+            raise AttributeError("run cannot be set after the tasklet started")
+        self._run = value
+
+    @run.deleter
+    def run(self):
+        self._run = None
+
+    @property
+    def parent(self):
+        return self._parent
+
+    @parent.setter
+    def parent(self, value):
+        if value is None:
+            raise AttributeError("can't delete the parent attribute")
+        if not isinstance(value, Tasklet):
+            raise TypeError("parent must be a tasklet, not %s"
+                            % type(value).__name__)
+        cdef Tasklet p = value
+        while p is not None:
+            if p is self:
+                raise ValueError("cyclic parent chain")
+            p = p._parent
+        if (<Tasklet>value).thread is not self.thread:
+            raise ValueError("parent cannot be on a different thread")
+        self._parent = value
+
+    @property
+    def gr_frame(self):
+        """The top frame of a suspended tasklet, else None."""
+        if self.stack.start == NULL or self is self.thread.current:
+            return None
+        return actors_pystate_frame(&self.pystate, PyThreadState_Get())
+
+    @property
+    def gr_context(self):
+        cdef PyObject **slot
+        if self is self.thread.current:
+            if self.thread is not thread_state():
+                raise ValueError("cannot read the context of a tasklet running "
+                                 "in another thread")
+            slot = actors_thread_context(self.thread.tstate)
+        else:
+            slot = actors_pystate_context(&self.pystate)
+        return None if slot[0] == NULL else <object>slot[0]
+
+    @gr_context.setter
+    def gr_context(self, value):
+        cdef PyObject **slot
+        if value is not None and type(value) is not Context:
+            raise TypeError("gr_context must be a contextvars.Context or None")
+        if self is self.thread.current:
+            if self.thread is not thread_state():
+                raise ValueError("cannot set the context of a tasklet running "
+                                 "in another thread")
+            slot = actors_thread_context(self.thread.tstate)
+            actors_thread_context_changed(self.thread.tstate)
+        else:
+            slot = actors_pystate_context(&self.pystate)
+        old = slot[0]
+        if value is None:
+            slot[0] = NULL
+        else:
+            Py_INCREF(<PyObject *>value)
+            slot[0] = <PyObject *>value
+        Py_XDECREF(old)
+
+    def __repr__(self):
+        if self.flags & MAIN:
+            state = "main"
+        elif self.stack.start != NULL:
+            state = "running" if self is self.thread.current else "suspended"
+        elif self.flags & STARTED:
+            state = "dead"
+        else:
+            state = "pending"
+        return "<%s object at %#x (%s)>" % (type(self).__name__, id(self), state)
+
+    def __reduce__(self):
+        raise TypeError("tasklets cannot be pickled")
+
+    # -- end of life --------------------------------------------------------
+
+    def __del__(self):
+        # A suspended tasklet nobody can switch to again is ended with
+        # TaskletExit so that its finally blocks run.
+        if self.stack.start == NULL or self.flags & MAIN:
+            return
+        cdef _ThreadState st = thread_state()
+        if self.thread is not st or self is st.current:
+            # Its stack belongs to another thread (or it is running): keep it
+            # alive forever rather than free a live stack.
+            Py_INCREF(<PyObject *>self)
+            return
+        self._parent = st.current
+        try:
+            do_switch(self, None, None, TaskletExit())
+        except BaseException:
+            PyErr_WriteUnraisable(self)
+        if self.stack.start != NULL:   # it caught the exit and lives on
+            Py_INCREF(<PyObject *>self)
+
+    def __dealloc__(self):
+        stack_release(&self.stack)
+        if self.chunk != NULL:
+            chunk_free(self.chunk)
+            self.chunk = NULL
+        actors_pystate_clear(&self.pystate)
+
+
+# Cython's traverse knows the object fields; add the ones in pystate.
+cdef traverseproc cython_traverse = (<PyTypeObject *>Tasklet).tp_traverse
+
+cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
+    cdef int r = cython_traverse(o, visit, arg)
+    if r:
+        return r
+    return actors_pystate_traverse(&(<Tasklet>o).pystate, visit, arg)
+
+(<PyTypeObject *>Tasklet).tp_traverse = tasklet_traverse
+
+
+cdef object make_exception(typ, val, tb):
+    """greenlet.throw's argument rules, as one exception instance."""
+    if tb is not None and not isinstance(tb, TracebackType):
+        raise TypeError("throw() third argument must be a traceback object")
+    if isinstance(typ, type) and issubclass(typ, BaseException):
+        if isinstance(val, typ):
+            exc = val
+        elif val is None:
+            exc = typ()
+        elif isinstance(val, tuple):
+            exc = typ(*val)
+        else:
+            exc = typ(val)
+    elif isinstance(typ, BaseException):
+        if val is not None:
+            raise TypeError("instance exception may not have a separate value")
+        exc = typ
+    else:
+        raise TypeError("exceptions must be classes, or instances, not %s"
+                        % type(typ).__name__)
+    if tb is not None:
+        exc = exc.with_traceback(tb)
+    return exc
+
+
+cdef object do_switch(Tasklet target, args, kwargs, exc):
+    cdef _ThreadState st = thread_state()
+    if target.thread is not st:
+        raise TaskletError("cannot switch to a tasklet of a different thread")
+    if target.stack.start == NULL and target.flags & STARTED:
+        raise TaskletError("cannot switch to a dead tasklet")
+    st.args = args
+    st.kwargs = kwargs
+    st.exc = exc
+    if target is not st.current:
+        switch_stack(st, target)
+    return take_result(st)
+
+
+cdef object take_result(_ThreadState st):
+    """What the switch() of the resumed context returns (or raises)."""
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    st.args = st.kwargs = st.exc = None
+    if exc is not None:
+        raise exc
+    if kwargs is None:
+        if not args:
+            return ()
+        return args[0] if len(args) == 1 else args
+    if not args:
+        return kwargs
+    return args, kwargs
+
+
+@cython.profile(False)
+cdef int switch_stack(_ThreadState st, Tasklet target) except -1:
+    """Suspend the running context and continue in `target`; returns once
+    something switches back here."""
+    # No reference-counted locals here: a dying tasklet's frame is abandoned
+    # by this switch, and whatever it held would leak.
+    cdef Stack *cur = &st.current.stack
+    cdef actors_pystate *cur_state = &st.current.pystate
+    cdef PyThreadState *ts = st.tstate
+    st.use_tracing = actors_pystate_tracing(ts)
+    if cur.start != NULL:                 # a dying tasklet keeps nothing
+        actors_pystate_save(cur_state, ts)
+    st.origin = st.current
+    st.target = target
+    st.sw.current = cur
+    st.sw.target = &target.stack
+    st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
+    if actors_switch_stack(save_cb, restore_cb, &st.sw) != 0:
+        if st.sw.starting != NULL:
+            target.stack.start = target.stack.stop = NULL
+        st.origin = st.target = None
+        if cur.start == NULL:
+            Py_FatalError("actors: out of memory ending a tasklet")
+        actors_pystate_restore(cur_state, ts, st.use_tracing)
+        raise MemoryError("no memory to save a tasklet's stack")
+    # Resumed.  Locals are this context's own again; what happened in
+    # between is in st.
+    actors_pystate_restore(&(<Tasklet>st.target).pystate, ts,
+                           st.use_tracing)
+    resumed(st)
+    return 0
+
+
+cdef void resumed(_ThreadState st) noexcept:
+    """Bookkeeping once the thread state is this context's again: the only
+    place references change hands, so finalizers run in a sane state."""
+    cdef Tasklet origin = st.origin
+    st.current = st.target
+    st.origin = st.target = None
+    if origin.stack.start == NULL:        # it died: reclaim what it held
+        stack_release(&origin.stack)
+        if origin.chunk != NULL:
+            chunk_free(origin.chunk)
+            origin.chunk = NULL
+    if st.trace is not None:
+        call_trace(st, origin)
+
+
+cdef void call_trace(_ThreadState st, Tasklet origin) noexcept:
+    event = "switch" if st.exc is None else "throw"
+    try:
+        st.trace(event, (origin, st.current))
+    except BaseException as e:
+        # The tracer's error replaces what the switch delivers.
+        st.args = st.kwargs = None
+        st.exc = e
+
+
+cdef void tasklet_main(Switch *sw) noexcept:
+    """First frame of every tasklet, entered from restore_cb on its own
+    stack.  Never returns: it ends by switching to the first live parent."""
+    cdef _PyCFrame anchor
+    cdef PyObject *me = sw.starting
+    sw.starting = NULL
+    run_tasklet(<Tasklet>me, &anchor)
+    # Only C from here: this frame is abandoned by the last switch, so it
+    # must hold no reference.
+    finish_tasklet(me)
+
+
+cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
+    cdef _ThreadState st = self.thread
+    cdef _PyStackChunk *chunk = chunk_alloc()
+    if chunk == NULL:
+        Py_FatalError("actors: out of memory for a frame stack")
+    self.chunk = chunk
+    self.flags |= STARTED
+    actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
+                         chunk, CHUNK_SIZE)
+    resumed(st)
+    result = None
+    try:
+        args, kwargs, exc = st.args, st.kwargs, st.exc
+        st.args = st.kwargs = st.exc = None
+        if exc is not None:
+            raise exc                     # thrown in before it ever ran
+        run = self._run if self._run is not None else self.run
+        self._run = None
+        if kwargs is None:
+            result = run(*args)
+        else:
+            result = run(*args, **kwargs)
+        st.args = (result,)
+    except TaskletExit as e:
+        st.args = (e,)
+    except BaseException as e:
+        st.exc = e
+    if not actors_pystate_chunk_is_root(st.tstate, chunk):
+        Py_FatalError("actors: a finished tasklet left frames behind")
+
+
+cdef void finish_tasklet(PyObject *me) noexcept:
+    """Switch to the first live parent for good; borrowed pointers only."""
+    cdef PyObject *parent = <PyObject *>(<Tasklet>me)._parent
+    while (<Tasklet>parent).stack.start == NULL:   # dead parents pass it up
+        parent = <PyObject *>(<Tasklet>parent)._parent
+    (<Tasklet>me).stack.start = NULL      # dying
+    switch_stack((<Tasklet>me).thread, <Tasklet>parent)
+    Py_FatalError("actors: a dead tasklet was resumed")
