@@ -5,7 +5,7 @@
 
 import os
 
-cdef size_t CHUNK_SIZE = int(os.environ.get("ACTORS_CHUNK_SIZE", "1024"))
+cdef size_t CHUNK_SIZE = int(os.environ.get("ACTORS_CHUNK_SIZE", "512"))
 if CHUNK_SIZE < 256:
     raise ImportError("ACTORS_CHUNK_SIZE must be at least 256 bytes")
 cdef size_t CHUNK_POOL_MAX = 4096

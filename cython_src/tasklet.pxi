@@ -189,6 +189,11 @@ cdef class Tasklet:
             slot[0] = <PyObject *>value
         Py_XDECREF(old)
 
+    @property
+    def _stack_saved(self):
+        """Bytes of C stack this tasklet keeps on the heap (for benchmarks)."""
+        return self.stack.saved
+
     def __repr__(self):
         if self.flags & MAIN:
             state = "main"
