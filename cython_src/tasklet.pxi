@@ -94,10 +94,7 @@ cdef class Tasklet:
 
     # -- switching ----------------------------------------------------------
 
-    def switch(self, *args, **kwargs):
-        """Run this tasklet, passing it args: they become the return value of
-        the switch() that suspended it, or the arguments of run()."""
-        return do_switch(self, args, kwargs or None, None)
+    # switch(*args, **kwargs) is installed below as a METH_FASTCALL method.
 
     def throw(self, typ=TaskletExit, val=None, tb=None):
         """Raise an exception in this tasklet where it is suspended (at once,
@@ -247,6 +244,12 @@ cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
     return actors_pystate_traverse(&(<Tasklet>o).pystate, visit, arg)
 
 (<PyTypeObject *>Tasklet).tp_traverse = tasklet_traverse
+
+
+cdef object switch_impl(self, args, kwargs):
+    return do_switch(<Tasklet>self, args, kwargs, None)
+
+actors_install_switch(<PyTypeObject *>Tasklet, <actors_switch_fn>switch_impl)
 
 
 cdef object make_exception(typ, val, tb):
