@@ -2,8 +2,9 @@
 """The native tasklet core: greenlet-like coroutines on heap-sliced C stacks.
 
 One extension built from the .pxi files it includes:
+  arena.pxi    size-classed blocks in huge-page regions
   stack.pxi    the slices of the C stack and the callbacks the stub calls
-  chunks.pxi   a pool of small root chunks for the tasklets' frame stacks
+  chunks.pxi   small root chunks for the tasklets' frame stacks
   tasklet.pxi  the Tasklet type, per-thread state, switching
 """
 from cpython.object cimport PyObject
@@ -17,6 +18,7 @@ if not ACTORS_PYSTATE_SUPPORTED:
         "ACTORS_BACKEND=greenlet" % (sys.implementation.name,
                                       sys.version_info[0], sys.version_info[1]))
 
+include "arena.pxi"
 include "stack.pxi"
 include "chunks.pxi"
 include "tasklet.pxi"
@@ -41,7 +43,7 @@ def gettrace():
 
 def _stats():
     """Internal counters, for tests and benchmarks."""
-    return {"chunk_size": CHUNK_SIZE, "chunk_pool": chunk_pool_len}
+    return {"chunk_size": CHUNK_SIZE, "blocks_in_use": blocks_in_use}
 
 
 __all__ = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",

@@ -17,7 +17,7 @@ cdef struct Stack:
     char *stop         # end of the slice (exclusive); main: the top of memory
     char *copy         # heap copy of the lowest `saved` bytes
     size_t saved
-    size_t capacity    # of `copy`, kept across switches to spare malloc/free
+    size_t capacity    # of `copy`, kept across switches to spare allocations
     Stack *prev        # the context whose slice lies above this one
 
 cdef struct Switch:
@@ -33,15 +33,18 @@ cdef inline bint below(char *a, char *b) noexcept:
 cdef int save_slice(Stack *g, char *stop) noexcept:
     """Extend g's heap copy up to `stop`; -1 when out of memory."""
     cdef size_t want
+    cdef char *p
     if g.start == NULL or not below(g.start + g.saved, stop):
         return 0
     want = <size_t>(stop - g.start)
     if want > g.capacity:
-        p = <char *>PyMem_Realloc(g.copy, want)
+        p = <char *>block_alloc(want)
         if p == NULL:
             return -1
+        memcpy(p, g.copy, g.saved)
+        block_free(g.copy, g.capacity)
         g.copy = p
-        g.capacity = want
+        g.capacity = block_size(want)
     memcpy(g.copy + g.saved, g.start + g.saved, want - g.saved)
     g.saved = want
     return 0
@@ -87,6 +90,6 @@ cdef void restore_cb(void *arg) noexcept:
 
 
 cdef inline void stack_release(Stack *g) noexcept:
-    PyMem_Free(g.copy)
+    block_free(g.copy, g.capacity)
     g.copy = NULL
     g.saved = g.capacity = 0

@@ -1,0 +1,83 @@
+# Small blocks for frame-stack chunks and saved stack slices.  They are
+# carved from 2 MiB regions the kernel may back with transparent huge pages:
+# a million parked tasklets then take a few thousand page faults instead of
+# half a million, and a block is reused from its size class's free list
+# without a trip through malloc.  Freed blocks stay in the lists (like
+# pymalloc's pools), so a second million tasklets costs no new memory.
+# Callers hold the GIL and pass the size back when freeing.
+
+cdef extern from *:
+    """
+    #include <stdlib.h>
+    #ifdef __linux__
+    #include <sys/mman.h>
+    #endif
+    /* A 2 MiB-aligned region, marked for transparent huge pages. */
+    static void *actors_region_alloc(size_t size)
+    {
+        void *p = NULL;
+        if (posix_memalign(&p, size, size) != 0)
+            return NULL;
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        madvise(p, size, MADV_HUGEPAGE);
+    #endif
+        return p;
+    }
+    """
+    void *actors_region_alloc(size_t size)
+
+cdef enum:
+    REGION_SIZE = 2 << 20
+    CLASS_SHIFT = 6                     # size classes of 64 bytes ...
+    NCLASSES = 64                       # ... up to 4 KiB; larger from malloc
+
+cdef void *free_blocks[NCLASSES + 1]
+cdef char *region_next = NULL
+cdef char *region_end = NULL
+cdef size_t blocks_in_use = 0
+
+
+cdef inline size_t block_class(size_t size) noexcept:
+    return (size + (1 << CLASS_SHIFT) - 1) >> CLASS_SHIFT
+
+
+cdef inline size_t block_size(size_t size) noexcept:
+    """What a request of `size` bytes really gets."""
+    cdef size_t c = block_class(size)
+    return c << CLASS_SHIFT if c <= NCLASSES else size
+
+
+cdef void *block_alloc(size_t size) noexcept:
+    global region_next, region_end, blocks_in_use
+    cdef size_t c = block_class(size)
+    cdef void *p
+    if c > NCLASSES:
+        p = PyMem_RawMalloc(size)
+    elif free_blocks[c] != NULL:
+        p = free_blocks[c]
+        free_blocks[c] = (<void **>p)[0]
+    else:
+        if region_next + (c << CLASS_SHIFT) > region_end:
+            region_next = <char *>actors_region_alloc(REGION_SIZE)
+            if region_next == NULL:
+                region_end = NULL
+                return NULL
+            region_end = region_next + REGION_SIZE
+        p = region_next
+        region_next += c << CLASS_SHIFT
+    if p != NULL:
+        blocks_in_use += 1
+    return p
+
+
+cdef void block_free(void *p, size_t size) noexcept:
+    global blocks_in_use
+    cdef size_t c = block_class(size)
+    if p == NULL:
+        return
+    blocks_in_use -= 1
+    if c > NCLASSES:
+        PyMem_RawFree(p)
+    else:
+        (<void **>p)[0] = free_blocks[c]
+        free_blocks[c] = p
