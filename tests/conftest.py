@@ -1,0 +1,81 @@
+"""Backend selection for the tasklet test suite.
+
+The tasklet backend is fixed when ``actors`` is first imported (see
+``actors/_backend.py``), so one pytest process tests one backend:
+
+* ``pytest`` alone tests the default backend: the native core when it is
+  built, else the greenlet package (``actors`` warns in that case);
+* ``pytest --backend=greenlet`` (or ``--backend=native``) sets
+  ``ACTORS_BACKEND`` before any test module imports ``actors``;
+* ``test_backends.py`` re-runs the core tasklet modules in a subprocess on
+  every *other* available backend, so a plain ``pytest`` run proves the
+  suite on both;
+* ``ACTORS_REQUIRE_NATIVE=1`` turns a silent fallback to greenlet into a
+  session error (for CI, where the native core must have been built).
+
+The backend in use is printed in the pytest header.
+"""
+import os
+
+import pytest
+
+BACKENDS = ("native", "greenlet")
+
+# The modules test_backends.py re-runs on the other backend(s).
+CORE_MODULES = (
+    "test_tasklet_switch.py",
+    "test_tasklet_exceptions.py",
+    "test_tasklet_lifecycle.py",
+    "test_tasklet_context.py",
+    "test_tasklet_trace.py",
+    "test_tasklet_threads.py",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend", choices=BACKENDS, default=None,
+        help="tasklet backend to test (sets ACTORS_BACKEND before actors "
+             "is imported); default: whatever actors picks")
+
+
+def pytest_configure(config):
+    choice = config.getoption("--backend")
+    if choice:
+        os.environ["ACTORS_BACKEND"] = choice
+    config.addinivalue_line(
+        "markers", "slow: long-running stress or valgrind test")
+
+
+def pytest_sessionstart(session):
+    import actors
+    if (os.environ.get("ACTORS_REQUIRE_NATIVE") == "1"
+            and actors.BACKEND != "native"):
+        raise pytest.UsageError(
+            "ACTORS_REQUIRE_NATIVE=1 but actors uses the %r backend "
+            "(native core not built or not importable)" % actors.BACKEND)
+
+
+def pytest_report_header(config):
+    import actors
+    return "actors backend: %s (actors from %s)" % (
+        actors.BACKEND, os.path.dirname(actors.__file__))
+
+
+@pytest.fixture(autouse=True)
+def _tasklet_state_is_clean():
+    """Every test must leave the thread in its main tasklet, untraced."""
+    from actors import greenlet as gmod
+    main = gmod.getcurrent()
+    yield
+    trace = gmod.gettrace()
+    if trace is not None:
+        gmod.settrace(None)
+    assert gmod.getcurrent() is main, "test left the thread in another tasklet"
+    assert trace is None, "test left a tasklet trace function installed"
+
+
+@pytest.fixture
+def backend():
+    import actors
+    return actors.BACKEND
