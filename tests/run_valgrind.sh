@@ -3,11 +3,13 @@
 #
 #   tests/run_valgrind.sh                 # the core modules (several minutes)
 #   tests/run_valgrind.sh -k switch       # extra arguments go to pytest
+#   tests/run_valgrind.sh --maxfail=1000  # keep going past a failing test
+#                                         # (the default stops at the first)
 #   ACTORS_BACKEND=greenlet tests/run_valgrind.sh   # the greenlet backend
 #
 # Exit status: 0 = tests passed and memcheck found no errors;
 #             99 = memcheck reported an error (invalid read/write, use of
-#                  uninitialised memory, bad free, ...): see "valgrind.log";
+#                  uninitialised memory, bad free, ...): see the log ($VALGRIND_LOG, default /tmp/actors-valgrind.log);
 #              anything else = pytest's own status (a test failed).
 #
 # Why these settings:
@@ -29,7 +31,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 py="$(python3 -c 'import sys; print(sys.executable)')"
-log="${VALGRIND_LOG:-$here/valgrind.log}"
+log="${VALGRIND_LOG:-${TMPDIR:-/tmp}/actors-valgrind.log}"
 modules=(test_tasklet_switch.py test_tasklet_exceptions.py
          test_tasklet_lifecycle.py test_tasklet_context.py
          test_tasklet_trace.py)
