@@ -94,12 +94,8 @@ cdef class Tasklet:
 
     # -- switching ----------------------------------------------------------
 
-    # switch(*args, **kwargs) is installed below as a METH_FASTCALL method.
-
-    def throw(self, typ=TaskletExit, val=None, tb=None):
-        """Raise an exception in this tasklet where it is suspended (at once,
-        if it never ran) and switch to it."""
-        return do_switch(self, None, None, make_exception(typ, val, tb))
+    # switch(*args, **kwargs) and throw(typ=TaskletExit, val=None, tb=None)
+    # are installed below as METH_FASTCALL methods.
 
     # -- state --------------------------------------------------------------
 
@@ -132,8 +128,6 @@ cdef class Tasklet:
 
     @parent.setter
     def parent(self, value):
-        if value is None:
-            raise AttributeError("can't delete the parent attribute")
         if not isinstance(value, Tasklet):
             raise TypeError("parent must be a tasklet, not %s"
                             % type(value).__name__)
@@ -145,6 +139,10 @@ cdef class Tasklet:
         if (<Tasklet>value).thread is not self.thread:
             raise ValueError("parent cannot be on a different thread")
         self._parent = value
+
+    @parent.deleter
+    def parent(self):
+        raise AttributeError("can't delete a tasklet's parent")
 
     @property
     def gr_frame(self):
@@ -219,10 +217,10 @@ cdef class Tasklet:
             Py_INCREF(<PyObject *>self)
             return
         self._parent = st.current
-        try:
-            do_switch(self, None, None, TaskletExit())
-        except BaseException:
+        cdef PyObject *r = switch_to(self, None, None, TaskletExit())
+        if r == NULL:
             PyErr_WriteUnraisable(self)
+        Py_XDECREF(r)
         if self.stack.start != NULL:   # it caught the exit and lives on
             Py_INCREF(<PyObject *>self)
 
@@ -246,10 +244,25 @@ cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
 (<PyTypeObject *>Tasklet).tp_traverse = tasklet_traverse
 
 
-cdef object switch_impl(self, args, kwargs):
-    return do_switch(<Tasklet>self, args, kwargs, None)
+cdef PyObject *switch_impl(self, args, kwargs) noexcept:
+    return switch_to(<Tasklet>self, args, None if kwargs is None else kwargs,
+                     None)
 
-actors_install_switch(<PyTypeObject *>Tasklet, <actors_switch_fn>switch_impl)
+
+def _throw_args(typ=TaskletExit, val=None, tb=None):
+    return make_exception(typ, val, tb)
+
+
+cdef PyObject *throw_impl(self, args, kwargs) noexcept:
+    try:
+        exc = _throw_args(*args, **(kwargs or {}))
+    except BaseException as e:
+        return actors_set_error(<PyObject *>e)
+    return switch_to(<Tasklet>self, None, None, exc)
+
+
+actors_install_methods(<PyTypeObject *>Tasklet, <actors_method_fn>switch_impl,
+                       <actors_method_fn>throw_impl)
 
 
 cdef object make_exception(typ, val, tb):
@@ -277,37 +290,50 @@ cdef object make_exception(typ, val, tb):
     return exc
 
 
-cdef object do_switch(Tasklet target, args, kwargs, exc):
+cdef PyObject *switch_to(Tasklet target, args, kwargs, exc) noexcept:
+    """Switch to target and return what the resumed switch() returns: a new
+    reference, or NULL with the exception it receives set as raised."""
     cdef _ThreadState st = thread_state()
     if target.thread is not st:
-        raise TaskletError("cannot switch to a tasklet of a different thread")
+        return usage_error("cannot switch to a tasklet of a different thread")
     if target.stack.start == NULL and target.flags & STARTED:
-        raise TaskletError("cannot switch to a dead tasklet")
+        return usage_error("cannot switch to a dead tasklet")
     st.args = args
     st.kwargs = kwargs
     st.exc = exc
-    if target is not st.current:
-        switch_stack(st, target)
+    if target is not st.current and switch_stack(st, target) < 0:
+        return NULL
     return take_result(st)
 
 
-cdef object take_result(_ThreadState st):
+cdef PyObject *usage_error(str message) noexcept:
+    error = TaskletError(message)
+    return actors_set_error(<PyObject *>error)
+
+
+cdef PyObject *take_result(_ThreadState st) noexcept:
     """What the switch() of the resumed context returns (or raises)."""
     args, kwargs, exc = st.args, st.kwargs, st.exc
     st.args = st.kwargs = st.exc = None
     if exc is not None:
-        raise exc
+        return actors_set_error(<PyObject *>exc)
     if kwargs is None:
         if not args:
-            return ()
-        return args[0] if len(args) == 1 else args
-    if not args:
-        return kwargs
-    return args, kwargs
+            result = ()
+        elif len(args) == 1:
+            result = args[0]
+        else:
+            result = args
+    elif not args:
+        result = kwargs
+    else:
+        result = (args, kwargs)
+    Py_INCREF(<PyObject *>result)
+    return <PyObject *>result
 
 
 @cython.profile(False)
-cdef int switch_stack(_ThreadState st, Tasklet target) except -1:
+cdef int switch_stack(_ThreadState st, Tasklet target) noexcept:
     """Suspend the running context and continue in `target`; returns once
     something switches back here."""
     # No reference-counted locals here: a dying tasklet's frame is abandoned
@@ -330,7 +356,8 @@ cdef int switch_stack(_ThreadState st, Tasklet target) except -1:
         if cur.start == NULL:
             Py_FatalError("actors: out of memory ending a tasklet")
         actors_pystate_restore(cur_state, ts, st.use_tracing)
-        raise MemoryError("no memory to save a tasklet's stack")
+        PyErr_NoMemory()
+        return -1
     # Resumed.  Locals are this context's own again; what happened in
     # between is in st.
     actors_pystate_restore(&(<Tasklet>st.target).pystate, ts,
@@ -386,23 +413,35 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
     actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
                          chunk, CHUNK_SIZE)
     resumed(st)
-    result = None
-    try:
-        args, kwargs, exc = st.args, st.kwargs, st.exc
-        st.args = st.kwargs = st.exc = None
-        if exc is not None:
-            raise exc                     # thrown in before it ever ran
-        run = self._run if self._run is not None else self.run
-        self._run = None
-        if kwargs is None:
-            result = run(*args)
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    st.args = st.kwargs = st.exc = None
+    cdef PyObject *r
+    if exc is None:                       # else it was thrown in before it ran
+        # Called through the C API so that no frame of ours joins the
+        # traceback of what run() raises.
+        if self._run is not None:
+            run = self._run
+            self._run = None
+            r = actors_call(<PyObject *>run, <PyObject *>args,
+                            NULL if kwargs is None else <PyObject *>kwargs)
         else:
-            result = run(*args, **kwargs)
-        st.args = (result,)
-    except TaskletExit as e:
-        st.args = (e,)
-    except BaseException as e:
-        st.exc = e
+            r = actors_getattr(<PyObject *>self, "run")
+            if r != NULL:
+                run = <object>r
+                Py_XDECREF(r)
+                r = actors_call(<PyObject *>run, <PyObject *>args,
+                                NULL if kwargs is None else <PyObject *>kwargs)
+        if r == NULL:
+            exc = <object>actors_fetch_error()
+            Py_XDECREF(<PyObject *>exc)   # the cast above took its own ref
+        else:
+            st.args = (<object>r,)
+            Py_XDECREF(r)
+    if exc is not None:
+        if isinstance(exc, TaskletExit):  # an exit is a result, not an error
+            st.args = (exc,)
+        else:
+            st.exc = exc
     if not actors_pystate_chunk_is_root(st.tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
 

@@ -61,15 +61,19 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Tasklet.switch(*args, **kwargs) as a METH_FASTCALL method: Cython's own
-     * wrapper would build a kwargs dict on every call. */
-    typedef PyObject *(*actors_switch_fn)(PyObject *self, PyObject *args,
+    /* switch() and throw() are METH_FASTCALL methods written here: Cython's
+     * wrappers would build a kwargs dict on every call, and its error paths
+     * would add its own frames to the tracebacks of exceptions that travel
+     * between tasklets.  The implementations return a new reference, or
+     * NULL with the error set. */
+    typedef PyObject *(*actors_method_fn)(PyObject *self, PyObject *args,
                                           PyObject *kwargs);
-    static actors_switch_fn actors_switch_impl;
+    static actors_method_fn actors_switch_impl, actors_throw_impl;
 
     static PyObject *
-    actors_switch_fastcall(PyObject *self, PyObject *const *args,
-                           Py_ssize_t nargs, PyObject *kwnames)
+    actors_call_impl(actors_method_fn impl, PyObject *self,
+                     PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
     {
         Py_ssize_t i, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
         PyObject *tuple, *kwargs = NULL, *result = NULL;
@@ -87,32 +91,96 @@ cdef extern from *:
                                    args[nargs + i]) < 0)
                     goto done;
         }
-        result = actors_switch_impl(self, tuple, kwargs ? kwargs : Py_None);
+        result = impl(self, tuple, kwargs ? kwargs : Py_None);
     done:
         Py_DECREF(tuple);
         Py_XDECREF(kwargs);
         return result;
     }
 
-    static PyMethodDef actors_switch_def = {
-        "switch", (PyCFunction)(void (*)(void))actors_switch_fastcall,
-        METH_FASTCALL | METH_KEYWORDS,
-        "Run this tasklet, passing it args: they become the return value "
-        "of the switch() that suspended it, or the arguments of run()."};
+    static PyObject *
+    actors_switch_fastcall(PyObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
+    {
+        return actors_call_impl(actors_switch_impl, self, args, nargs, kwnames);
+    }
+
+    static PyObject *
+    actors_throw_fastcall(PyObject *self, PyObject *const *args,
+                          Py_ssize_t nargs, PyObject *kwnames)
+    {
+        return actors_call_impl(actors_throw_impl, self, args, nargs, kwnames);
+    }
+
+    static PyMethodDef actors_methods[] = {
+        {"switch", (PyCFunction)(void (*)(void))actors_switch_fastcall,
+         METH_FASTCALL | METH_KEYWORDS,
+         "switch(*args, **kwargs): run this tasklet, passing it args; they "
+         "become the return value of the switch() that suspended it, or the "
+         "arguments of run()."},
+        {"throw", (PyCFunction)(void (*)(void))actors_throw_fastcall,
+         METH_FASTCALL | METH_KEYWORDS,
+         "throw(typ=TaskletExit, val=None, tb=None): raise an exception in "
+         "this tasklet where it is suspended (at once, if it never ran) and "
+         "switch to it."},
+        {NULL}};
 
     static int
-    actors_install_switch(PyTypeObject *type, actors_switch_fn impl)
+    actors_install_methods(PyTypeObject *type, actors_method_fn switch_impl,
+                           actors_method_fn throw_impl)
     {
-        PyObject *descr = PyDescr_NewMethod(type, &actors_switch_def);
-        int r;
-        if (!descr)
-            return -1;
-        actors_switch_impl = impl;
-        r = PyDict_SetItemString(type->tp_dict, "switch", descr);
-        Py_DECREF(descr);
+        PyMethodDef *def;
+        actors_switch_impl = switch_impl;
+        actors_throw_impl = throw_impl;
+        for (def = actors_methods; def->ml_name; def++) {
+            PyObject *descr = PyDescr_NewMethod(type, def);
+            int r;
+            if (!descr)
+                return -1;
+            r = PyDict_SetItemString(type->tp_dict, def->ml_name, descr);
+            Py_DECREF(descr);
+            if (r < 0)
+                return -1;
+        }
         PyType_Modified(type);
-        return r;
+        return 0;
     }
+
+    /* Raise exc as it is: its own traceback, no implicit chaining to
+     * whatever the raising context is handling.  Always returns NULL. */
+    static PyObject *
+    actors_set_error(PyObject *exc)
+    {
+        PyObject *type = (PyObject *)Py_TYPE(exc);
+        Py_INCREF(type);
+        Py_INCREF(exc);
+        PyErr_Restore(type, exc, PyException_GetTraceback(exc));
+        return NULL;
+    }
+
+    /* The exception being raised, taken out of the thread state with its
+     * traceback attached; a new reference. */
+    static PyObject *
+    actors_fetch_error(void)
+    {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (tb)
+            PyException_SetTraceback(value, tb);
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+        return value;
+    }
+
+    #define actors_call(f, args, kwargs) PyObject_Call(f, args, kwargs)
+    #define actors_getattr(o, name) PyObject_GetAttrString(o, name)
     """
-    ctypedef PyObject *(*actors_switch_fn)(PyObject *, PyObject *, PyObject *)
-    int actors_install_switch(PyTypeObject *type, actors_switch_fn impl) except -1
+    ctypedef PyObject *(*actors_method_fn)(PyObject *, PyObject *, PyObject *)
+    int actors_install_methods(PyTypeObject *type, actors_method_fn switch_impl,
+                               actors_method_fn throw_impl) except -1
+    PyObject *actors_set_error(PyObject *exc)
+    PyObject *actors_fetch_error()
+    PyObject *actors_call(PyObject *f, PyObject *args, PyObject *kwargs)
+    PyObject *actors_getattr(PyObject *o, const char *name)
+    PyObject *PyErr_NoMemory()
