@@ -5,6 +5,10 @@
 # without a trip through malloc.  Freed blocks stay in the lists (like
 # pymalloc's pools), so a second million tasklets costs no new memory.
 # Callers hold the GIL and pass the size back when freeing.
+# ACTORS_ARENA=0 sends every block to malloc, so that valgrind and
+# AddressSanitizer see each block's bounds.
+
+import os
 
 cdef extern from *:
     """
@@ -35,6 +39,7 @@ cdef void *free_blocks[NCLASSES + 1]
 cdef char *region_next = NULL
 cdef char *region_end = NULL
 cdef size_t blocks_in_use = 0
+cdef bint use_arena = os.environ.get("ACTORS_ARENA", "1") != "0"
 
 
 cdef inline size_t block_class(size_t size) noexcept:
@@ -51,8 +56,8 @@ cdef void *block_alloc(size_t size) noexcept:
     global region_next, region_end, blocks_in_use
     cdef size_t c = block_class(size)
     cdef void *p
-    if c > NCLASSES:
-        p = PyMem_RawMalloc(size)
+    if c > NCLASSES or not use_arena:
+        p = PyMem_RawMalloc(block_size(size))
     elif free_blocks[c] != NULL:
         p = free_blocks[c]
         free_blocks[c] = (<void **>p)[0]
@@ -76,7 +81,7 @@ cdef void block_free(void *p, size_t size) noexcept:
     if p == NULL:
         return
     blocks_in_use -= 1
-    if c > NCLASSES:
+    if c > NCLASSES or not use_arena:
         PyMem_RawFree(p)
     else:
         (<void **>p)[0] = free_blocks[c]

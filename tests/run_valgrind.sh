@@ -13,7 +13,8 @@
 #              anything else = pytest's own status (a test failed).
 #
 # Why these settings:
-# * PYTHONMALLOC=malloc_debug: every Python allocation goes to malloc, so
+# * ACTORS_ARENA=0 PYTHONMALLOC=malloc_debug: every allocation, Python's and
+#   the core's own blocks, goes to malloc, so
 #   memcheck sees each block's bounds (pymalloc's arenas would hide
 #   overruns); the debug hooks also fill fresh blocks and check guard bytes.
 #   Plain PYTHONMALLOC=malloc is not used because CPython 3.11's
@@ -36,7 +37,7 @@ modules=(test_tasklet_switch.py test_tasklet_exceptions.py
          test_tasklet_lifecycle.py test_tasklet_context.py
          test_tasklet_trace.py)
 set +e
-PYTHONMALLOC=malloc_debug valgrind --tool=memcheck --error-exitcode=99 \
+ACTORS_ARENA=0 PYTHONMALLOC=malloc_debug valgrind --tool=memcheck --error-exitcode=99 \
     --errors-for-leak-kinds=none --leak-check=no \
     --suppressions="$here/valgrind-python.supp" \
     --log-file="$log" \

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 def _memcheck(args, log_path, timeout):
-    env = dict(os.environ, PYTHONMALLOC="malloc_debug")
+    env = dict(os.environ, PYTHONMALLOC="malloc_debug", ACTORS_ARENA="0")
     cmd = [VALGRIND, "--tool=memcheck",
            "--error-exitcode=%d" % MEMCHECK_ERROR,
            "--errors-for-leak-kinds=none", "--leak-check=no",
