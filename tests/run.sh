@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# Install the package with its test dependencies and run the test suite.
+# The test command: install what the suite needs on a fresh machine (Debian
+# packages from .ci/debian-packages.txt when apt-get is there and we are
+# root, the package with its test extra from PyPI), then run pytest.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2046
+    apt-get install -y -qq --no-install-recommends \
+        $(grep -v '^#' .ci/debian-packages.txt) >/dev/null
+fi
 python3 -m pip install -q ".[test]"
-cd tests && python3 -m pytest -q -p no:cacheprovider "$@"
+# From tests/, so that `import actors` finds the installed package (with its
+# compiled core), not the source folder.
+cd tests && exec python3 -m pytest -q -p no:cacheprovider "$@"
