@@ -1,0 +1,64 @@
+"""pytest plugin the harness loads into each child run (``-p _reporter``).
+
+It appends one JSON line per event to the file named by
+``GLCONF_REPORT`` and flushes at once, so that when a child crashes or
+hangs the harness still knows every finished result and which test was
+running.  Events::
+
+    {"ev": "start", "id": NODEID}
+    {"ev": "done", "id": NODEID, "outcome": "passed|failed|skipped", "text": ...}
+    {"ev": "collect_error", "id": NODEID, "text": ...}
+"""
+import faulthandler
+import json
+import os
+
+_path = os.environ.get("GLCONF_REPORT")
+_fh = open(_path, "a", encoding="utf-8") if _path else None
+_state = {}      # nodeid -> (outcome, text) accumulated over the phases
+_MAX_TEXT = 6000
+# Per-test watchdog: dump the stacks and exit the child if one test runs
+# longer than this (the harness then records it as "crashed"/hung).
+_TEST_TIMEOUT = float(os.environ.get("GLCONF_TEST_TIMEOUT", "0") or 0)
+# pytest captures fd 2 during a test, so the watchdog writes its stack dump
+# to a file of its own, next to the report.
+_hang = open(_path + ".hang", "w") if (_path and _TEST_TIMEOUT > 0) else None
+
+
+def _emit(**rec):
+    if _fh is not None:
+        _fh.write(json.dumps(rec) + "\n")
+        _fh.flush()
+        os.fsync(_fh.fileno())
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _emit(ev="collect_error", id=report.nodeid,
+              text=str(report.longrepr)[-_MAX_TEXT:])
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _state.pop(nodeid, None)
+    _emit(ev="start", id=nodeid)
+    if _TEST_TIMEOUT > 0:
+        faulthandler.dump_traceback_later(_TEST_TIMEOUT, exit=True,
+                                          file=_hang)
+
+
+def pytest_runtest_logreport(report):
+    outcome, text = _state.get(report.nodeid, ("passed", ""))
+    if report.failed:
+        if outcome != "failed":
+            text = ""
+        outcome = "failed"
+        text += "[%s] %s\n" % (report.when, str(report.longrepr)[-_MAX_TEXT:])
+    elif report.skipped and outcome == "passed":
+        outcome = "skipped"
+        lr = report.longrepr
+        text = str(lr[2] if isinstance(lr, tuple) else lr)
+    _state[report.nodeid] = (outcome, text)
+    if report.when == "teardown":
+        if _TEST_TIMEOUT > 0:
+            faulthandler.cancel_dump_traceback_later()
+        _emit(ev="done", id=report.nodeid, outcome=outcome, text=text)
