@@ -64,8 +64,8 @@ def extensions():
 
     debug = os.environ.get("ACTORS_DEBUG") == "1"
     ext = Extension(
-        "actors._tasklet",
-        sources=["cython_src/_tasklet.pyx", "asm/" + stub],
+        "actors._core",
+        sources=["cython_src/_core.pyx", "asm/" + stub],
         include_dirs=["cython_src/includes"],
         extra_compile_args=["-O0", "-g", "-fno-omit-frame-pointer"] if debug
         else ["-O2"],

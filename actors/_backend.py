@@ -14,7 +14,7 @@ if _choice not in (None, "native", "greenlet"):
 _native_error = None
 if _choice != "greenlet":
     try:
-        import actors._tasklet as _impl
+        import actors._core as _impl
     except ImportError as exc:  # not built, or an interpreter it can't serve
         _native_error = exc
         if _choice == "native":

@@ -154,7 +154,7 @@ def _cmd_stress(args, argv):
     if args.backend and os.environ.get("ACTORS_BACKEND") != args.backend:
         if args.backend == "native":
             try:
-                import actors._tasklet  # noqa: F401  (only to probe it)
+                import actors._core  # noqa: F401  (only to probe it)
             except ImportError as exc:
                 print("actors: the native backend is unavailable: %s" % exc,
                       file=sys.stderr)

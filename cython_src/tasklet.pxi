@@ -8,6 +8,7 @@ from types import TracebackType
 cdef enum:
     STARTED = 1
     MAIN = 2
+    OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
 
 cdef object Context = contextvars.Context
 
@@ -33,6 +34,7 @@ cdef class _ThreadState:
     cdef object kwargs       # dict or None
     cdef object exc          # exception instance in flight, or None
     cdef object trace        # settrace callback or None
+    cdef object sched        # the actor scheduler running in this thread
     cdef PyThreadState *tstate
     cdef int use_tracing     # the thread's tracing flag across a switch
     cdef Switch sw
@@ -60,7 +62,7 @@ cdef _ThreadState new_thread_state():
     main.stack.start = <char *>1          # running
     main.stack.stop = <char *>-1          # owns the whole stack above
     # The thread's dict keeps it alive exactly as long as the thread.
-    (<dict><object>PyThreadState_GetDict())["actors._tasklet.thread"] = st
+    (<dict><object>PyThreadState_GetDict())["actors._core.thread"] = st
     actors_tls_set(<PyObject *>st)
     return st
 
@@ -78,6 +80,10 @@ cdef class Tasklet:
     cdef _ThreadState thread
     cdef unsigned char flags
     cdef object __weakref__
+
+    cdef void _main(self) noexcept:
+        """The body of an OWN_MAIN subtype; must not raise."""
+        pass
 
     def __cinit__(self, *args, _main=False, **kwargs):
         if _main:
@@ -416,7 +422,10 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
     args, kwargs, exc = st.args, st.kwargs, st.exc
     st.args = st.kwargs = st.exc = None
     cdef PyObject *r
-    if exc is None:                       # else it was thrown in before it ran
+    if self.flags & OWN_MAIN:
+        self._main()
+        st.args = (None,)
+    elif exc is None:                     # else it was thrown in before it ran
         # Called through the C API so that no frame of ours joins the
         # traceback of what run() raises.
         if self._run is not None:
@@ -444,6 +453,15 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
             st.exc = exc
     if not actors_pystate_chunk_is_root(st.tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
+
+
+cdef void tasklet_rearm(Tasklet t) noexcept:
+    """Make a finished tasklet startable again (class-style actors run one
+    tasklet start per batch of messages)."""
+    stack_release(&t.stack)
+    t.stack.start = t.stack.stop = NULL
+    t.stack.prev = NULL
+    t.flags &= ~STARTED
 
 
 cdef void finish_tasklet(PyObject *me) noexcept:

@@ -36,7 +36,7 @@ def summary(stdout):
 
 
 def native_available():
-    return importlib.util.find_spec("actors._tasklet") is not None
+    return importlib.util.find_spec("actors._core") is not None
 
 
 def test_stress_20000():

@@ -6,6 +6,9 @@ One extension built from the .pxi files it includes:
   stack.pxi    the slices of the C stack and the callbacks the stub calls
   chunks.pxi   small root chunks for the tasklets' frame stacks
   tasklet.pxi  the Tasklet type, per-thread state, switching
+  process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
+  scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
+  api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
 """
 from cpython.object cimport PyObject
 from core cimport *
@@ -22,6 +25,9 @@ include "arena.pxi"
 include "stack.pxi"
 include "chunks.pxi"
 include "tasklet.pxi"
+include "process.pxi"
+include "scheduler.pxi"
+include "api.pxi"
 
 
 def getcurrent():
@@ -47,4 +53,10 @@ def _stats():
 
 
 __all__ = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",
-           "gettrace"]
+           "gettrace", "Pid", "Ref", "Timer", "Actor", "Request", "Down", "Exit",
+           "ActorError", "ActorDeadError", "NameTakenError", "Timeout",
+           "run", "spawn", "spawn_link", "spawn_monitor", "self", "send",
+           "receive", "ask", "sleep", "send_after", "wait_readable",
+           "wait_writable", "link", "unlink", "monitor", "demonitor",
+           "trap_exits", "exit", "register", "unregister", "whereis", "join",
+           "leave", "members", "dead_letters"]

@@ -1,0 +1,363 @@
+# The actor API: run, spawn, receive, ask, sleep, timers, fd waits, and the
+# class-style Actor.
+
+cdef class Actor(Process):
+    """A class-style actor: subclass it, define receive(self, msg), start it
+    with actors.spawn(MyActor, *args).  receive() handles one message; for
+    an ask() its return value is the reply and its exception is raised in
+    the asker.  A handler that returns without blocking never has its stack
+    saved; it may block (ask, sleep, receive) like any actor."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def receive(self, msg):
+        raise NotImplementedError("%s.receive(msg)" % type(self).__name__)
+
+    cdef void _main(self) noexcept:
+        cdef int n = 0
+        reason = None
+        try:
+            while self.mailbox and n < BATCH:
+                if self.pending_exit is not None:
+                    r = self.pending_exit
+                    self.pending_exit = None
+                    raise _ExitSignal(r)
+                msg = self.mailbox.popleft()
+                n += 1
+                if type(msg) is Request:
+                    try:
+                        value = self.receive(msg.msg)
+                    except _ExitSignal:
+                        raise
+                    except Exception as e:
+                        if not msg.replied:
+                            msg._answer(None, e)
+                        continue
+                    if not msg.replied:
+                        msg._answer(value, None)
+                else:
+                    self.receive(msg)
+            if self.pending_exit is not None:
+                r = self.pending_exit
+                self.pending_exit = None
+                raise _ExitSignal(r)
+            return                        # the batch is done; it stays alive
+        except _ExitSignal as e:
+            reason = e.reason
+        except BaseException as e:
+            reason = e
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                self.sched.fatal = e
+        process_exit(self, reason)
+
+
+def self():
+    """The Pid of the calling actor."""
+    return current_process().pid
+
+
+cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
+    cdef Process p
+    if isinstance(fn, type) and issubclass(fn, Actor):
+        p = fn(*args, **kwargs)
+        p.pflags |= P_CLASS
+    elif isinstance(fn, type) and issubclass(fn, Tasklet):
+        raise TypeError("spawn() takes a function or an Actor subclass, "
+                        "not the tasklet type %s" % fn.__name__)
+    elif callable(fn):
+        p = Process.__new__(Process)
+        p.fn = fn
+        p.args = args
+        p.kwargs = kwargs
+    else:
+        raise TypeError("spawn() needs a callable or an Actor subclass, "
+                        "not %r" % (fn,))
+    p.flags |= OWN_MAIN
+    p._parent = s.loop_tasklet
+    p.sched = s
+    p.pid = new_pid()
+    processes[p.pid] = p
+    s.nprocs += 1
+    s.enqueue(p)
+    return p
+
+
+cdef Scheduler this_scheduler():
+    cdef _ThreadState st = thread_state()
+    if st.sched is None:
+        raise ActorError("no actor system runs in this thread "
+                         "(use actors.run() or a System)")
+    return st.sched
+
+
+def spawn(fn, *args, **kwargs):
+    """Start an actor running fn(*args, **kwargs), or an instance of the
+    Actor subclass fn(*args, **kwargs); returns its Pid."""
+    return new_process(this_scheduler(), fn, args, kwargs).pid
+
+
+def spawn_link(fn, *args, **kwargs):
+    """spawn() and link() as one step."""
+    cdef Process me = current_process()
+    pid = new_process(me.sched, fn, args, kwargs).pid
+    link(pid)
+    return pid
+
+
+def spawn_monitor(fn, *args, **kwargs):
+    """spawn() and monitor() as one step: (pid, ref)."""
+    cdef Process me = current_process()
+    pid = new_process(me.sched, fn, args, kwargs).pid
+    return pid, monitor(pid)
+
+
+# -- receive ------------------------------------------------------------------
+
+cdef object give_up(default, timeout):
+    if default is NOTSET:
+        raise Timeout("no message within %s s" % (timeout,))
+    return default
+
+
+def receive(match=None, timeout=None, default=NOTSET):
+    """The next message of the calling actor's mailbox, waiting for one.
+    match (a type, a tuple of types or a predicate) takes the first message
+    it accepts and leaves the others in order.  After timeout seconds
+    (0 polls) raise Timeout, or return default if given."""
+    cdef Process p = current_process()
+    cdef Py_ssize_t i, scanned = 0
+    spend_reduction()
+    mb = p.mailbox
+    if mb:
+        if match is None:
+            return mb.popleft()
+        for msg in mb:
+            if matches(match, msg):
+                del mb[scanned]
+                return msg
+            scanned += 1
+    if timeout is not None and timeout <= 0:
+        return give_up(default, timeout)
+    p.wait_seq += 1
+    if timeout is not None:
+        p.sched.add_timer(now() + timeout, p, p.wait_seq)
+    p.matcher = match
+    try:
+        while True:
+            p.pflags = (p.pflags | P_WAITING) & ~P_TIMED_OUT
+            block(p)
+            mb = p.mailbox
+            if mb:
+                if match is None:
+                    return mb.popleft()
+                for i in range(scanned, len(mb)):
+                    msg = mb[i]
+                    if matches(match, msg):
+                        del mb[i]
+                        return msg
+                scanned = len(mb)
+            if p.pflags & P_TIMED_OUT:
+                return give_up(default, timeout)
+    finally:
+        p.matcher = None
+        p.pflags &= ~(P_WAITING | P_TIMED_OUT)
+        p.wait_seq += 1                   # its timer, if any, is stale now
+
+
+def sleep(seconds):
+    """Suspend the calling actor; sleep(0) just yields.  Outside an actor,
+    time.sleep()."""
+    cdef Process p = current_process_or_none()
+    if p is None:
+        time.sleep(seconds)
+        return
+    if seconds <= 0:
+        yield_now(p)
+        return
+    wait_event(p, now() + seconds, -1, 0)
+
+
+cdef bint wait_event(Process p, double deadline, int fd, int events) except -1:
+    """Block p until the deadline (if >= 0) or fd's events; True if the fd
+    became ready."""
+    p.wait_seq += 1
+    if deadline >= 0:
+        p.sched.add_timer(deadline, p, p.wait_seq)
+    if fd >= 0:
+        if fd in p.sched.fd_waiters:
+            raise ActorError("another actor already waits for fd %d" % fd)
+        p.sched.selector.register(fd, events)
+        p.sched.fd_waiters[fd] = p
+    p.matcher = SLEEPING
+    try:
+        p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_IO_READY)
+        while p.pflags & P_WAITING:
+            block(p)
+        return bool(p.pflags & P_IO_READY)
+    finally:
+        if fd >= 0 and p.sched.fd_waiters.get(fd) is p:
+            del p.sched.fd_waiters[fd]
+            p.sched.selector.unregister(fd)
+        p.matcher = None
+        p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_IO_READY)
+        p.wait_seq += 1
+
+
+def wait_readable(fd, timeout=None):
+    """Suspend the calling actor until fd is readable; False on timeout."""
+    cdef Process p = current_process()
+    return wait_event(p, -1 if timeout is None else now() + timeout,
+                      fd if isinstance(fd, int) else fd.fileno(),
+                      selectors.EVENT_READ)
+
+
+def wait_writable(fd, timeout=None):
+    """Suspend the calling actor until fd is writable; False on timeout."""
+    cdef Process p = current_process()
+    return wait_event(p, -1 if timeout is None else now() + timeout,
+                      fd if isinstance(fd, int) else fd.fileno(),
+                      selectors.EVENT_WRITE)
+
+
+def send_after(seconds, dest, msg):
+    """Send msg to dest after seconds; returns a Timer to cancel it."""
+    cdef Scheduler s = this_scheduler()
+    cdef Timer t = Timer.__new__(Timer)
+    t.dest = dest
+    t.msg = msg
+    s.add_timer(now() + seconds, t, 0)
+    return t
+
+
+# -- ask ----------------------------------------------------------------------
+
+cdef class _ThreadWaiter:
+    """The reply slot of an ask() from outside the target's thread."""
+    cdef object event, value, exc
+
+    def __cinit__(self):
+        self.event = threading.Event()
+
+    def deliver(self, value, exc):
+        self.value = value
+        self.exc = exc
+        self.event.set()
+
+    cdef object wait(self, timeout):
+        if not self.event.wait(timeout):
+            raise Timeout("no reply within %s s" % (timeout,))
+        if self.exc is not None:
+            raise self.exc
+        return self.value
+
+
+cdef Process ask_target(dest):
+    cdef Process p = lookup(dest)
+    if p is None:
+        raise ActorDeadError("%r is not alive" % (dest,))
+    return p
+
+
+def ask(dest, msg, timeout=5.0):
+    """Send msg to dest and wait for its reply: an Actor's receive() return
+    value (its exception is raised here), or what a process-style actor
+    passes to Request.reply().  Works inside actors and from any thread.
+    Raises ActorDeadError if dest is not alive or ends first, Timeout after
+    timeout seconds."""
+    cdef Process target = ask_target(dest)
+    cdef Process me = current_process_or_none()
+    cdef _ThreadWaiter w
+    cdef _AskMatch m
+    if me is None:
+        if target.thread is thread_state():
+            raise ActorError("ask() from the scheduler's own thread outside "
+                             "an actor would wait for itself")
+        w = _ThreadWaiter.__new__(_ThreadWaiter)
+        target.sched.post(target, Request(msg, w, None))
+        return w.wait(timeout)
+    m = _AskMatch.__new__(_AskMatch)
+    m.ref = Ref()
+    m.mref = monitor(target.pid)
+    send(target.pid, Request(msg, me.pid, m.ref))
+    try:
+        r = receive(m, timeout)
+    finally:
+        demonitor(m.mref, True)
+    if type(r) is _Reply:
+        if (<_Reply>r).exc is not None:
+            raise (<_Reply>r).exc
+        return (<_Reply>r).value
+    raise ActorDeadError("%r ended (%r) before it replied"
+                         % (target.pid, r[2]))
+
+
+def _post_request(dest, msg, waiter):
+    """For ask_async(): deliver Request(msg) whose reply goes to
+    waiter.deliver(value, exc), from any thread."""
+    cdef Process target = ask_target(dest)
+    req = Request(msg, waiter, None)
+    if target.thread is thread_state():
+        deliver(target, req)
+    else:
+        target.sched.post(target, req)
+
+
+# -- running a system ---------------------------------------------------------
+
+def run(main, *args, **kwargs):
+    """Run main(*args, **kwargs) as the first actor of a scheduler in this
+    thread and return its result (or raise its exception) once it ends;
+    actors still alive then are shut down with reason 'shutdown'."""
+    cdef Scheduler s = start_scheduler()
+    cdef Process root
+    try:
+        root = new_process(s, main, args, kwargs)
+        root.pflags |= P_ROOT
+        s.has_root = True
+        s.loop()
+    finally:
+        stop_scheduler(s)
+    if s.fatal is not None:
+        raise s.fatal
+    reason = s.root_reason
+    if reason == "normal":
+        return s.root_result
+    if isinstance(reason, BaseException) and not isinstance(reason, _ExitSignal):
+        raise reason
+    raise ActorError("the main actor was ended by an exit signal (%r)"
+                     % (reason,))
+
+
+def _serve(ready):
+    """Run a scheduler in this thread until _stop(); ready(handle) is called
+    once it runs.  Used by System."""
+    cdef Scheduler s = start_scheduler()
+    try:
+        ready(s)
+        s.loop()
+    finally:
+        stop_scheduler(s)
+
+
+def _stop(Scheduler s):
+    """Ask a scheduler (from any thread) to shut its actors down and end."""
+    s.post_call(s.shutdown_call)
+
+
+
+def _spawn_in(Scheduler s, fn, args, kwargs):
+    """Spawn on scheduler s from another thread; returns the Pid."""
+    done = threading.Event()
+    box = []
+    def make():
+        try:
+            box.append(new_process(s, fn, args, kwargs).pid)
+        except BaseException as e:
+            box.append(e)
+        done.set()
+    s.post_call(make)
+    done.wait()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]

@@ -1,0 +1,560 @@
+# Actors: a process is a tasklet with a mailbox.  Pids, refs, the process
+# table, links, monitors, exit signals, the registry and groups.
+
+from collections import deque, namedtuple
+import itertools
+import logging
+
+log = logging.getLogger("actors")
+cdef object NOTSET = object()
+
+Down = namedtuple("Down", "ref pid reason")
+Down.__doc__ = "A monitored actor ended: Down(ref, pid, reason)."
+Exit = namedtuple("Exit", "pid reason")
+Exit.__doc__ = "An exit signal received while trapping exits: Exit(pid, reason)."
+
+
+class ActorError(Exception):
+    """Bad use of the actor runtime."""
+
+
+class ActorDeadError(ActorError):
+    """The actor asked is not alive (or died before it replied)."""
+
+
+class NameTakenError(ActorError):
+    """register() of a name another live actor holds."""
+
+
+class Timeout(Exception):
+    """receive() or ask() ran out of time."""
+
+
+class _ExitSignal(BaseException):
+    """Raised inside an actor that an exit signal ends."""
+    def __init__(self, reason):
+        BaseException.__init__(self, reason)
+        self.reason = reason
+
+
+cdef enum:
+    # Process.pflags
+    P_QUEUED = 1        # in its scheduler's run queue
+    P_WAITING = 2       # blocked in receive(), sleep() or an fd wait
+    P_TIMED_OUT = 4     # the wait's timer fired
+    P_TRAP = 8          # exit signals arrive as Exit messages
+    P_EXITED = 16
+    P_CLASS = 32        # a class-style Actor: one tasklet start per batch
+    P_RUNNING = 64      # between its start and its return to the scheduler
+    P_ROOT = 128        # the main actor of actors.run()
+    P_IO_READY = 256    # the fd it waits for is ready
+
+cdef long long pid_counter = 0
+cdef long long ref_counter = 0
+cdef dict processes = {}          # Pid -> Process, every live actor
+cdef dict names = {}              # name -> Pid
+cdef dict groups = {}             # group -> {Pid: None}, in join order
+cdef object dead_letter_log = deque(maxlen=100)
+cdef long long dead_letter_count = 0
+
+
+@cython.final
+cdef class Pid:
+    """An actor's handle: cheap, hashable, ordered, picklable; it stays
+    valid after the actor ends (sends to it become dead letters)."""
+    cdef readonly int node
+    cdef readonly long long id
+
+    def __hash__(self):
+        return <Py_hash_t>(self.id ^ (<long long>self.node << 40))
+
+    def __richcmp__(self, other, int op):
+        if not isinstance(other, Pid):
+            return NotImplemented
+        a = (self.node, self.id)
+        b = ((<Pid>other).node, (<Pid>other).id)
+        if op == 0: return a < b
+        if op == 1: return a <= b
+        if op == 2: return a == b
+        if op == 3: return a != b
+        if op == 4: return a > b
+        return a >= b
+
+    def __repr__(self):
+        return "<Pid %d.%d>" % (self.node, self.id)
+
+    def __reduce__(self):
+        return (_pid, (self.node, self.id))
+
+    def send(self, msg):
+        """actors.send(self, msg)."""
+        send(self, msg)
+
+    def ask(self, msg, timeout=5.0):
+        """actors.ask(self, msg, timeout)."""
+        return ask(self, msg, timeout)
+
+    @property
+    def alive(self):
+        return self in processes
+
+
+def _pid(int node, long long id):
+    cdef Pid p = Pid.__new__(Pid)
+    p.node = node
+    p.id = id
+    return p
+
+
+cdef Pid new_pid():
+    global pid_counter
+    pid_counter += 1
+    return _pid(0, pid_counter)
+
+
+@cython.final
+cdef class Ref:
+    """A unique reference (monitors, asks)."""
+    cdef readonly long long id
+
+    def __cinit__(self):
+        global ref_counter
+        ref_counter += 1
+        self.id = ref_counter
+
+    def __hash__(self):
+        return <Py_hash_t>self.id
+
+    def __richcmp__(self, other, int op):
+        if op == 2:
+            return isinstance(other, Ref) and (<Ref>other).id == self.id
+        if op == 3:
+            return not (isinstance(other, Ref) and (<Ref>other).id == self.id)
+        return NotImplemented
+
+    def __repr__(self):
+        return "<Ref %d>" % self.id
+
+
+@cython.final
+cdef class _Extra:
+    """What few actors have: links, monitors, names, groups."""
+    cdef set links              # Pids
+    cdef dict monitors          # Ref -> Pid I watch
+    cdef dict watchers          # Ref -> Pid watching me
+    cdef list names
+    cdef list groups
+
+
+cdef class Process(Tasklet):
+    """A process-style actor: a tasklet that runs fn(*args, **kwargs) with
+    a mailbox.  Created by spawn(), never directly."""
+    cdef readonly Pid pid
+    cdef object mailbox         # deque, created with the first message
+    cdef object matcher         # what the blocked receive() waits for
+    cdef _Extra extra
+    cdef object fn, args, kwargs
+    cdef object pending_exit    # reason of an exit signal not yet raised
+    cdef unsigned int pflags
+    cdef unsigned int wait_seq  # tells a stale timer from the current wait
+    cdef Scheduler sched
+
+    cdef _Extra more(self):
+        if self.extra is None:
+            self.extra = _Extra.__new__(_Extra)
+        return self.extra
+
+    cdef void _main(self) noexcept:
+        reason = "normal"
+        try:
+            if self.pending_exit is not None:
+                raise _ExitSignal(self.pending_exit)
+            fn, args, kwargs = self.fn, self.args, self.kwargs
+            self.fn = self.args = self.kwargs = None
+            result = fn(*args, **kwargs)
+            if self.pflags & P_ROOT:
+                self.sched.root_result = result
+        except _ExitSignal as e:
+            reason = e.reason
+        except BaseException as e:
+            reason = e
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                self.sched.fatal = e
+        process_exit(self, reason)
+
+    def __repr__(self):
+        return "<%s %r>" % (type(self).__name__, self.pid)
+
+
+class Request:
+    """What ask() delivers to a process-style actor: answer with reply()."""
+    __slots__ = ("msg", "_reply_to", "_ref", "replied")
+
+    def __init__(self, msg, reply_to, ref):
+        self.msg = msg
+        self._reply_to = reply_to
+        self._ref = ref
+        self.replied = False
+
+    def reply(self, value):
+        """Send value back to the asker (once)."""
+        self._answer(value, None)
+
+    def _answer(self, value, exc):
+        if self.replied:
+            raise ActorError("this request was already answered")
+        self.replied = True
+        to = self._reply_to
+        if isinstance(to, Pid):
+            send(to, _Reply(self._ref, value, exc))
+        else:
+            to.deliver(value, exc)
+
+    def __repr__(self):
+        return "Request(%r)" % (self.msg,)
+
+
+@cython.final
+cdef class _Reply:
+    cdef object ref, value, exc
+
+    def __cinit__(self, ref, value, exc):
+        self.ref = ref
+        self.value = value
+        self.exc = exc
+
+
+@cython.final
+cdef class _AskMatch:
+    """The selective receive of ask(): the reply, or the target's Down."""
+    cdef object ref, mref
+
+
+cdef inline bint matches(matcher, msg) except -1:
+    if matcher is None:
+        return True
+    if type(matcher) is _AskMatch:
+        if type(msg) is _Reply:
+            return (<_Reply>msg).ref is (<_AskMatch>matcher).ref
+        return type(msg) is Down and (<tuple>msg)[0] is (<_AskMatch>matcher).mref
+    if isinstance(matcher, (type, tuple)):
+        return isinstance(msg, matcher)
+    return bool(matcher(msg))
+
+
+cdef inline bint cheap_matcher(matcher):
+    """Can the sender test it without running user code?"""
+    return matcher is None or type(matcher) is _AskMatch or \
+        isinstance(matcher, (type, tuple))
+
+
+# -- the process table --------------------------------------------------------
+
+cdef Process lookup(dest):
+    """The live process behind a Pid or a registered name, or None."""
+    if type(dest) is not Pid:
+        if isinstance(dest, str):
+            dest = names.get(dest)
+            if dest is None:
+                return None
+        else:
+            raise TypeError("a destination is a Pid or a registered name, "
+                            "not %s" % type(dest).__name__)
+    return <Process>processes.get(dest)
+
+
+cdef void dead_letter(dest, msg) noexcept:
+    global dead_letter_count
+    dead_letter_count += 1
+    dead_letter_log.append((dest, msg))
+    if type(msg) is Request:
+        # Nobody will answer: tell the asker now rather than at its timeout.
+        try:
+            msg._answer(None, ActorDeadError("%r is not alive" % (dest,)))
+        except BaseException:
+            pass
+
+
+def dead_letters():
+    """(count, recent): how many messages went to no live actor, and the last
+    100 of them as (destination, message)."""
+    return dead_letter_count, list(dead_letter_log)
+
+
+# -- delivery -----------------------------------------------------------------
+
+cdef int deliver(Process p, msg) except -1:
+    """Put msg in p's mailbox (p lives in the running thread)."""
+    if p.mailbox is None:
+        p.mailbox = deque()
+    p.mailbox.append(msg)
+    if p.pflags & P_WAITING:
+        if not cheap_matcher(p.matcher) or matches(p.matcher, msg):
+            wake(p)
+    elif p.pflags & P_CLASS and not p.pflags & (P_QUEUED | P_RUNNING):
+        p.sched.enqueue(p)
+    return 0
+
+
+cdef inline void wake(Process p) noexcept:
+    p.pflags &= ~P_WAITING
+    p.sched.enqueue(p)
+
+
+def send(dest, msg):
+    """Send msg to dest (a Pid or a registered name).  Never blocks, never
+    fails: a message to no live actor becomes a dead letter."""
+    cdef Process p = lookup(dest)
+    if p is None:
+        dead_letter(dest, msg)
+    elif p.thread is thread_state():
+        deliver(p, msg)
+        spend_reduction()
+    else:
+        p.sched.post(p, msg)
+
+
+# -- exits, links, monitors -----------------------------------------------------
+
+cdef void process_exit(Process p, reason) noexcept:
+    """The end of an actor, in its own context: tell its links and watchers,
+    free its names, fail the requests it will never answer."""
+    cdef _Extra x = p.extra
+    p.pflags |= P_EXITED
+    p.pflags &= ~(P_WAITING | P_QUEUED)
+    try:
+        processes.pop(p.pid, None)
+        p.sched.nprocs -= 1
+        if reason != "normal" and isinstance(reason, BaseException) and \
+                not isinstance(reason, _ExitSignal):
+            log.error("actor %r ended with an exception", p.pid,
+                      exc_info=(type(reason), reason, reason.__traceback__))
+        if p.mailbox:
+            for msg in p.mailbox:
+                if type(msg) is Request:
+                    dead_letter(p.pid, msg)
+            p.mailbox = None
+        if x is not None:
+            for name in x.names or ():
+                if names.get(name) == p.pid:
+                    del names[name]
+            for g in x.groups or ():
+                members_ = groups.get(g)
+                if members_ is not None:
+                    members_.pop(p.pid, None)
+                    if not members_:
+                        del groups[g]
+            for ref, target in (x.monitors or {}).items():
+                t = <Process>processes.get(target)
+                if t is not None and t.extra is not None and t.extra.watchers:
+                    t.extra.watchers.pop(ref, None)
+            for ref, watcher in (x.watchers or {}).items():
+                send(watcher, Down(ref, p.pid, reason))
+            for other in x.links or ():
+                o = <Process>processes.get(other)
+                if o is not None and o.extra is not None and o.extra.links:
+                    o.extra.links.discard(p.pid)
+                exit_signal(other, p.pid, reason)
+            p.extra = None
+        if p.pflags & P_ROOT:
+            p.sched.root_reason = reason
+    except BaseException:
+        log.exception("actors: error while ending %r", p.pid)
+
+
+cdef void exit_signal(Pid dest, Pid sender, reason) noexcept:
+    """Erlang's exit signal from sender to dest."""
+    cdef Process p
+    try:
+        p = lookup(dest)
+        if p is None:
+            return
+        if p.thread is not thread_state():
+            p.sched.post_exit(dest, sender, reason)
+            return
+        if reason == "kill":
+            kill(p, "killed")
+        elif p.pflags & P_TRAP:
+            deliver(p, Exit(sender, reason))
+        elif reason != "normal" or sender == dest:
+            kill(p, reason)
+    except BaseException:
+        log.exception("actors: error delivering an exit signal to %r", dest)
+
+
+cdef int kill(Process p, reason) except -1:
+    """End p with reason: at once if it is running, else when it next runs."""
+    if p.pflags & P_EXITED:
+        return 0
+    if p is p.thread.current:
+        raise _ExitSignal(reason)
+    p.pending_exit = reason
+    if p.pflags & P_WAITING:
+        wake(p)
+    elif not p.pflags & (P_QUEUED | P_RUNNING):
+        p.sched.enqueue(p)
+    return 0
+
+
+def exit(dest, reason="normal"):
+    """Send an exit signal to dest, Erlang's exit/2: 'kill' ends it
+    unconditionally (reason 'killed'); an actor trapping exits gets an Exit
+    message; otherwise any reason but 'normal' ends it."""
+    cdef Process me = current_process_or_none()
+    exit_signal(lookup_pid(dest), me.pid if me is not None else None, reason)
+
+
+cdef Pid lookup_pid(dest):
+    if type(dest) is Pid:
+        return dest
+    if isinstance(dest, str):
+        pid = names.get(dest)
+        if pid is None:
+            raise ActorError("no actor is registered as %r" % (dest,))
+        return pid
+    raise TypeError("expected a Pid or a registered name, not %s"
+                    % type(dest).__name__)
+
+
+def link(dest):
+    """Link the calling actor with dest: when either ends, the other gets an
+    exit signal.  Linking to an actor that is not alive signals 'noproc'."""
+    cdef Process me = current_process()
+    cdef Pid pid = lookup_pid(dest)
+    cdef Process other = lookup(pid)
+    if pid == me.pid:
+        return
+    if other is None:
+        exit_signal(me.pid, pid, "noproc")
+        return
+    if me.more().links is None:
+        me.extra.links = set()
+    if other.more().links is None:
+        other.extra.links = set()
+    me.extra.links.add(pid)
+    other.extra.links.add(me.pid)
+
+
+def unlink(dest):
+    cdef Process me = current_process()
+    cdef Pid pid = lookup_pid(dest)
+    cdef Process other = lookup(pid)
+    if me.extra is not None and me.extra.links:
+        me.extra.links.discard(pid)
+    if other is not None and other.extra is not None and other.extra.links:
+        other.extra.links.discard(me.pid)
+
+
+def monitor(dest):
+    """Watch dest: when it ends the caller gets Down(ref, pid, reason)
+    ('noproc' at once if it is not alive).  Returns ref."""
+    cdef Process me = current_process()
+    cdef Pid pid = lookup_pid(dest)
+    cdef Process other = lookup(pid)
+    ref = Ref()
+    if other is None:
+        deliver(me, Down(ref, pid, "noproc"))
+        return ref
+    if me.more().monitors is None:
+        me.extra.monitors = {}
+    if other.more().watchers is None:
+        other.extra.watchers = {}
+    me.extra.monitors[ref] = pid
+    other.extra.watchers[ref] = me.pid
+    return ref
+
+
+def demonitor(ref, flush=True):
+    """Stop watching; with flush, drop a Down for ref already delivered."""
+    cdef Process me = current_process()
+    if me.extra is None or not me.extra.monitors:
+        return False
+    pid = me.extra.monitors.pop(ref, None)
+    if pid is None:
+        found = False
+    else:
+        found = True
+        other = <Process>processes.get(pid)
+        if other is not None and other.extra is not None and other.extra.watchers:
+            other.extra.watchers.pop(ref, None)
+    if flush and me.mailbox:
+        for msg in list(me.mailbox):
+            if type(msg) is Down and msg[0] == ref:
+                me.mailbox.remove(msg)
+    return found
+
+
+def trap_exits(flag=True):
+    """Exit signals to the calling actor arrive as Exit messages instead of
+    ending it.  Returns the previous setting."""
+    cdef Process me = current_process()
+    old = bool(me.pflags & P_TRAP)
+    if flag:
+        me.pflags |= P_TRAP
+    else:
+        me.pflags &= ~P_TRAP
+    return old
+
+
+# -- registry and groups ------------------------------------------------------
+
+def register(name, pid):
+    """Give a live actor a name; send() and ask() take it in place of the
+    Pid.  The name is freed when the actor ends."""
+    if not isinstance(name, str):
+        raise TypeError("names are strings")
+    cdef Process p = lookup(pid)
+    if p is None:
+        raise ActorDeadError("%r is not alive" % (pid,))
+    holder = names.get(name)
+    if holder is not None and holder != pid:
+        raise NameTakenError("%r is registered to %r" % (name, holder))
+    names[name] = p.pid
+    if p.more().names is None:
+        p.extra.names = []
+    p.extra.names.append(name)
+
+
+def unregister(name):
+    pid = names.pop(name, None)
+    if pid is None:
+        raise ActorError("%r is not registered" % (name,))
+    p = <Process>processes.get(pid)
+    if p is not None and p.extra is not None and p.extra.names:
+        p.extra.names.remove(name)
+
+
+def whereis(name):
+    """The Pid registered as name, or None."""
+    return names.get(name)
+
+
+def join(group, pid):
+    """Add a live actor to a process group; it leaves when it ends."""
+    cdef Process p = lookup(pid)
+    if p is None:
+        raise ActorDeadError("%r is not alive" % (pid,))
+    members_ = groups.setdefault(group, {})
+    if p.pid not in members_:
+        members_[p.pid] = None
+        if p.more().groups is None:
+            p.extra.groups = []
+        p.extra.groups.append(group)
+
+
+def leave(group, pid):
+    members_ = groups.get(group)
+    if members_ is None or pid not in members_:
+        return False
+    del members_[pid]
+    if not members_:
+        del groups[group]
+    p = <Process>processes.get(pid)
+    if p is not None and p.extra is not None and p.extra.groups:
+        p.extra.groups.remove(group)
+    return True
+
+
+def members(group):
+    """The live members of a group, in the order they joined."""
+    return list(groups.get(group, ()))

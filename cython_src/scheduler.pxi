@@ -1,0 +1,323 @@
+# The scheduler: one per thread, run by actors.run() or a System.  A run
+# queue of actors, a timer heap, a selector for file descriptors and for
+# wake-ups from other threads.  Every actor's parent is the scheduler's own
+# tasklet: blocking switches back to it, and it switches to the next actor.
+
+import heapq
+import os
+import selectors
+import threading
+import time
+
+cdef extern from "<time.h>" nogil:
+    ctypedef int clockid_t
+    cdef struct timespec:
+        long tv_sec
+        long tv_nsec
+    int clock_gettime(clockid_t clk, timespec *tp)
+    clockid_t CLOCK_MONOTONIC
+
+cdef enum:
+    BUDGET = 1000       # sends/receives before a running actor yields
+    BATCH = 64          # messages a class-style actor handles per start
+
+cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
+
+
+cdef inline double now() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec + ts.tv_nsec * 1e-9
+
+
+@cython.final
+cdef class Timer:
+    """A pending send_after(); cancel() stops it."""
+    cdef object dest, msg
+    cdef bint done
+
+    def cancel(self):
+        """True if the message was still pending and will not be sent."""
+        if self.done:
+            return False
+        self.done = True
+        self.dest = self.msg = None
+        return True
+
+    @property
+    def active(self):
+        return not self.done
+
+
+@cython.final
+cdef class Scheduler:
+    cdef object runq            # deque of Process
+    cdef list timers            # heap of (when, seq, Process|Timer, wait_seq)
+    cdef long long timer_seq
+    cdef Tasklet loop_tasklet
+    cdef _ThreadState st
+    cdef object inbox           # deque: what other threads ask of us
+    cdef int wake_r, wake_w
+    cdef bint sleeping
+    cdef object selector
+    cdef dict fd_waiters        # fd -> Process
+    cdef long long nprocs
+    cdef int budget
+    cdef object fatal           # KeyboardInterrupt/SystemExit from an actor
+    cdef bint stopping
+    cdef bint has_root
+    cdef object root_result, root_reason
+
+    def __cinit__(self):
+        self.root_reason = NOTSET
+        self.runq = deque()
+        self.timers = []
+        self.inbox = deque()
+        self.fd_waiters = {}
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.wake_r, selectors.EVENT_READ)
+
+    cdef void close(self) noexcept:
+        try:
+            self.selector.close()
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+        except OSError:
+            pass
+
+    cdef inline void enqueue(self, Process p) noexcept:
+        if not p.pflags & (P_QUEUED | P_EXITED):
+            p.pflags |= P_QUEUED
+            self.runq.append(p)
+
+    # -- from other threads ---------------------------------------------------
+
+    cdef void post(self, Process p, msg) noexcept:
+        self.inbox.append((p, msg))
+        self.poke()
+
+    cdef void post_exit(self, Pid dest, Pid sender, reason) noexcept:
+        self.inbox.append((None, (dest, sender, reason)))
+        self.poke()
+
+    cdef void post_call(self, fn) noexcept:
+        self.inbox.append((fn, None))
+        self.poke()
+
+    cdef void poke(self) noexcept:
+        # The GIL orders this against the loop, which sets `sleeping` before
+        # its last look at the inbox: a wake-up is never lost.
+        if self.sleeping:
+            self.sleeping = False
+            try:
+                os.write(self.wake_w, b"x")
+            except BlockingIOError:
+                pass                      # a wake-up is pending already
+
+    cdef int drain_inbox(self) except -1:
+        cdef Process p
+        inbox = self.inbox
+        while inbox:
+            target, msg = inbox.popleft()
+            if target is None:
+                exit_signal(msg[0], msg[1], msg[2])
+            elif isinstance(target, Process):
+                p = target
+                if p.pflags & P_EXITED:
+                    dead_letter(p.pid, msg)
+                else:
+                    deliver(p, msg)
+            else:
+                target()
+        return 0
+
+    # -- time -----------------------------------------------------------------
+
+    cdef void add_timer(self, double when, obj, unsigned int wait_seq) noexcept:
+        self.timer_seq += 1
+        heapq.heappush(self.timers, (when, self.timer_seq, obj, wait_seq))
+
+    cdef int fire_timers(self) except -1:
+        cdef double t = now()
+        cdef Process p
+        cdef Timer tm
+        timers = self.timers
+        while timers and (<tuple>timers[0])[0] <= t:
+            _, _, obj, wait_seq = heapq.heappop(timers)
+            if type(obj) is Timer:
+                tm = obj
+                if not tm.done:
+                    dest, msg = tm.dest, tm.msg
+                    tm.cancel()
+                    send(dest, msg)
+            else:
+                p = obj
+                if p.wait_seq == wait_seq and p.pflags & P_WAITING:
+                    p.pflags |= P_TIMED_OUT
+                    wake(p)
+        return 0
+
+    # -- the loop -------------------------------------------------------------
+
+    cdef int resume(self, Process p) except -1:
+        cdef PyObject *r
+        if p.pflags & P_EXITED:
+            return 0
+        self.budget = BUDGET
+        r = switch_to(p, (), None, None)
+        if r == NULL:
+            return -1
+        Py_XDECREF(r)
+        if p.stack.start == NULL and p.pflags & P_CLASS and \
+                not p.pflags & P_EXITED:
+            tasklet_rearm(p)              # the batch is done
+            if p.mailbox or p.pending_exit is not None:
+                self.enqueue(p)
+        return 0
+
+    cdef int wait(self, double deadline) except -1:
+        """Sleep in the selector until an fd, a timer or another thread."""
+        cdef Process p
+        self.sleeping = True
+        if self.inbox:
+            self.sleeping = False
+            return 0
+        timeout = None if deadline < 0 else max(0.0, deadline - now())
+        events = self.selector.select(timeout)
+        self.sleeping = False
+        for key, mask in events:
+            if key.fd == self.wake_r:
+                try:
+                    while os.read(self.wake_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+            else:
+                p = self.fd_waiters.pop(key.fd, None)
+                self.selector.unregister(key.fd)
+                if p is not None and p.pflags & P_WAITING:
+                    p.pflags |= P_IO_READY
+                    wake(p)
+        return 0
+
+    cdef int loop(self) except -1:
+        """Run until the root actor ended and every actor is gone (run()),
+        or until stopped with nothing left (a System)."""
+        cdef Process p
+        cdef Py_ssize_t n
+        cdef int rounds = 0
+        runq = self.runq
+        while True:
+            if self.inbox:
+                self.drain_inbox()
+            if self.timers:
+                self.fire_timers()
+            if not self.stopping and (self.fatal is not None or (
+                    self.has_root and self.root_reason is not NOTSET)):
+                self.shutdown()
+            if runq:
+                n = len(runq)
+                while n > 0 and runq:
+                    n -= 1
+                    p = runq.popleft()
+                    p.pflags &= ~P_QUEUED
+                    self.resume(p)
+                continue
+            if self.stopping:
+                if self.nprocs == 0:
+                    return 0
+                rounds += 1
+                if rounds > 3:            # they refuse to end: abandon them
+                    return 0
+                self.shutdown()
+                if runq:
+                    continue
+            self.wait((<tuple>self.timers[0])[0] if self.timers else -1.0)
+
+    def shutdown_call(self):
+        self.shutdown()
+
+    cdef void shutdown(self) noexcept:
+        """End every actor of this scheduler with reason 'shutdown', the
+        youngest first."""
+        cdef Process p
+        self.stopping = True
+        mine = [p for p in processes.values() if (<Process>p).sched is self]
+        mine.sort(key=lambda q: (<Process>q).pid.id, reverse=True)
+        for p in mine:
+            try:
+                kill(p, "shutdown")
+            except BaseException:
+                pass
+
+
+cdef Scheduler start_scheduler():
+    cdef _ThreadState st = thread_state()
+    if st.sched is not None:
+        raise ActorError("an actor system already runs in this thread")
+    if st.current is not st.main:
+        raise ActorError("start actors from a thread's main tasklet")
+    cdef Scheduler s = Scheduler.__new__(Scheduler)
+    s.st = st
+    s.loop_tasklet = st.current
+    st.sched = s
+    return s
+
+
+cdef void stop_scheduler(Scheduler s) noexcept:
+    s.st.sched = None
+    s.close()
+
+
+# -- the calling actor --------------------------------------------------------
+
+cdef Process current_process_or_none():
+    cdef _ThreadState st = thread_state()
+    cur = st.current
+    if isinstance(cur, Process):
+        return <Process>cur
+    return None
+
+
+cdef Process current_process():
+    cdef Process p = current_process_or_none()
+    if p is None:
+        raise ActorError("not inside an actor (use actors.run() or a System)")
+    return p
+
+
+cdef int block(Process p) except -1:
+    """Give the CPU back to the scheduler until something wakes p; raise
+    the exit signal that ended its wait, if one did."""
+    cdef PyObject *r = switch_to(p.sched.loop_tasklet, (), None, None)
+    if r == NULL:
+        return -1
+    Py_XDECREF(r)
+    if p.pending_exit is not None:
+        reason = p.pending_exit
+        p.pending_exit = None
+        raise _ExitSignal(reason)
+    return 0
+
+
+cdef int yield_now(Process p) except -1:
+    p.sched.enqueue(p)
+    return block(p)
+
+
+cdef inline int spend_reduction() except -1:
+    """Every send and receive is a yield point once the budget is spent."""
+    cdef _ThreadState st = thread_state()
+    cdef Scheduler s = st.sched
+    if s is None:
+        return 0
+    s.budget -= 1
+    if s.budget <= 0:
+        s.budget = BUDGET
+        cur = st.current
+        if isinstance(cur, Process):
+            yield_now(<Process>cur)
+    return 0
