@@ -40,7 +40,9 @@ def test_greenlet_suite_conforms(tmp_path):
         pytest.skip("%s is not installed" % missing)
     out = tmp_path / "results.json"
     proc = subprocess.run(
-        [sys.executable, RUNNER, "--json", str(out)],
+        [sys.executable, RUNNER, "--json", str(out),
+         # test the same actors this pytest process imported
+         "--actors-root", os.path.dirname(os.path.dirname(actors.__file__))],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         timeout=1800)
     print(proc.stdout)

@@ -236,6 +236,9 @@ def main(argv=None):
     ap.add_argument("--test-timeout", type=float, default=120,
                     help="seconds one test may take before its child is "
                          "stopped and the test recorded as hung (default 120)")
+    ap.add_argument("--actors-root",
+                    help="directory holding the actors package to test "
+                         "(default: wherever this interpreter imports it)")
     ap.add_argument("--no-leakcheck", action="store_true",
                     help="set GREENLET_SKIP_LEAKCHECKS=1 (faster)")
     ap.add_argument("--keep", action="store_true",
@@ -256,7 +259,7 @@ def main(argv=None):
         env = dict(os.environ)
         env["ACTORS_BACKEND"] = "native"
         env["PYTHONPATH"] = os.pathsep.join(
-            [tmp, find_actors_root()]
+            [tmp, args.actors_root or find_actors_root()]
             + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         env.pop("PYTEST_ADDOPTS", None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
