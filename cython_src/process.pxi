@@ -7,6 +7,7 @@ import logging
 
 log = logging.getLogger("actors")
 cdef object NOTSET = object()
+cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
 
 Down = namedtuple("Down", "ref pid reason")
 Down.__doc__ = "A monitored actor ended: Down(ref, pid, reason)."
@@ -45,7 +46,6 @@ cdef enum:
     P_TRAP = 8          # exit signals arrive as Exit messages
     P_EXITED = 16
     P_CLASS = 32        # a class-style Actor: one tasklet start per batch
-    P_RUNNING = 64      # between its start and its return to the scheduler
     P_ROOT = 128        # the main actor of actors.run()
     P_IO_READY = 256    # the fd it waits for is ready
 
@@ -289,10 +289,11 @@ cdef int deliver(Process p, msg) except -1:
         p.mailbox = deque()
     p.mailbox.append(msg)
     if p.pflags & P_WAITING:
-        if not cheap_matcher(p.matcher) or matches(p.matcher, msg):
+        m = p.matcher
+        if m is not SLEEPING and (not cheap_matcher(m) or matches(m, msg)):
             wake(p)
-    elif p.pflags & P_CLASS and not p.pflags & (P_QUEUED | P_RUNNING):
-        p.sched.enqueue(p)
+    elif p.pflags & P_CLASS and p.stack.start == NULL:
+        p.sched.enqueue(p)                # not in a batch: start one
     return 0
 
 
@@ -391,7 +392,7 @@ cdef int kill(Process p, reason) except -1:
     p.pending_exit = reason
     if p.pflags & P_WAITING:
         wake(p)
-    elif not p.pflags & (P_QUEUED | P_RUNNING):
+    elif not p.pflags & P_QUEUED and p.stack.start == NULL:
         p.sched.enqueue(p)
     return 0
 

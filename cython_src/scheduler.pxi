@@ -21,7 +21,6 @@ cdef enum:
     BUDGET = 1000       # sends/receives before a running actor yields
     BATCH = 64          # messages a class-style actor handles per start
 
-cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
 
 
 cdef inline double now() noexcept nogil:
@@ -268,8 +267,19 @@ cdef Scheduler start_scheduler():
 
 
 cdef void stop_scheduler(Scheduler s) noexcept:
+    """Detach s from its thread.  Actors it could not end (the loop was left
+    by an exception) leave the table; collecting them throws TaskletExit
+    into each, so their finally blocks still run."""
+    cdef Process p
     s.st.sched = None
     s.close()
+    if s.nprocs:
+        for p in [p for p in processes.values() if (<Process>p).sched is s]:
+            p.pflags |= P_EXITED
+            processes.pop(p.pid, None)
+        s.runq.clear()
+        s.timers.clear()
+        s.nprocs = 0
 
 
 # -- the calling actor --------------------------------------------------------

@@ -11,6 +11,7 @@ cdef enum:
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
 
 cdef object Context = contextvars.Context
+cdef object MAIN_TOKEN = object()     # marks the creation of a main tasklet
 
 
 class TaskletError(Exception):
@@ -53,7 +54,7 @@ cdef _ThreadState thread_state():
 
 cdef _ThreadState new_thread_state():
     cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
-    cdef Tasklet main = Tasklet.__new__(Tasklet, None, None, _main=True)
+    cdef Tasklet main = Tasklet.__new__(Tasklet, MAIN_TOKEN)
     st.tstate = PyThreadState_Get()
     st.main = main
     st.current = main
@@ -85,8 +86,8 @@ cdef class Tasklet:
         """The body of an OWN_MAIN subtype; must not raise."""
         pass
 
-    def __cinit__(self, *args, _main=False, **kwargs):
-        if _main:
+    def __cinit__(self, *args, **kwargs):
+        if args and args[0] is MAIN_TOKEN:
             return                        # new_thread_state sets it up
         cdef _ThreadState st = thread_state()
         self.thread = st
