@@ -1,16 +1,16 @@
 """The ``actors`` command line: ``actors stress``, ``actors bench``.
 
-``python -m actors …`` runs the same thing.  ``actors stress`` is the main
-job until the actor runtime exists: it starts and parks COUNT tasklets, each
-blocked in a switch back to the main tasklet, resumes every one of them so
-it finishes, and prints time and memory per tasklet.
+``python -m actors …`` runs the same thing.  This module parses the
+arguments; the stress jobs themselves live in ``actors._stress``:
+``actors stress`` spawns COUNT actors (process- or class-style), has them
+exchange messages around a ring, and prints spawn rate, messages per second
+and memory per actor; ``actors stress --tasklets`` is the raw tasklet job
+(start, park and resume COUNT tasklets).
 """
 import argparse
-import gc
 import os
 import subprocess
 import sys
-import time
 
 # ``python -m actors`` and the ``actors`` script both import the package,
 # and with it the backend, before this module runs; ``--backend`` therefore
@@ -18,139 +18,21 @@ import time
 _BACKENDS = ("native", "greenlet")
 
 
-def _rss_bytes():
-    """Current resident set size, in bytes."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # no procfs: the peak is the best we have
-        return _peak_rss_bytes()
-
-
-def _peak_rss_bytes():
-    import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # KiB on Linux
-
-
-class _Progress:
-    """A one-line progress bar on stderr, without dependencies."""
-
-    WIDTH = 30
-
-    def __init__(self, label, total, enabled, stream=None):
-        self.label, self.total, self.enabled = label, total, enabled
-        self.stream = stream or sys.stderr
-        self.t0 = self.last = time.perf_counter()
-        self.width = 0
-
-    def update(self, done):
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self.last < 0.1 and done < self.total:
-            return                      # redraw at most ten times a second
-        self.last = now
-        frac = done / self.total if self.total else 1.0
-        fill = int(frac * self.WIDTH)
-        elapsed = now - self.t0
-        rate = done / elapsed if elapsed > 0 else 0.0
-        line = "%-14s [%s%s] %5.1f%% %s/%s %s/s" % (
-            self.label, "#" * fill, "." * (self.WIDTH - fill), 100 * frac,
-            _si(done), _si(self.total), _si(rate))
-        self.width = max(self.width, len(line))
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-
-    def close(self):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _si(x):
-    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if x >= div:
-            return "%.2f%s" % (x / div, unit)
-    return "%d" % x
-
-
-def run_stress(count, tasklet, getcurrent, progress=False, disable_gc=True,
-               chunk=None):
-    """Start and park `count` tasklets, then resume each until it finishes.
-
-    `tasklet` and `getcurrent` follow the greenlet API.  Returns a dict of
-    figures; ``ok`` is True only when every tasklet parked, came back with
-    its own index and finished.  With `disable_gc` the garbage collector is
-    off while timing (a million new containers would otherwise trigger
-    full collections that are not the tasklets' cost).
-    """
-    chunk = chunk or max(1, min(10000, count // 200 or 1))
-    main_switch = getcurrent().switch
-    parked = [0]
-    finished = [0]
-
-    def body(i):
-        parked[0] += 1
-        token = main_switch(i)          # parked: blocked in a switch to main
-        finished[0] += 1
-        return i + token                # proves the locals survived
-
-    tasklets = [None] * count           # allocated before the RSS baseline
-    gc.collect()
-    gc_was_enabled = gc.isenabled()
-    if disable_gc:
-        gc.disable()
-    try:
-        rss0 = _rss_bytes()
-        bad_start = 0
-        bar = _Progress("start+park", count, progress)
-        t0 = time.perf_counter()
-        for lo in range(0, count, chunk):
-            for i in range(lo, min(lo + chunk, count)):
-                t = tasklet(body)
-                if t.switch(i) != i:
-                    bad_start += 1
-                tasklets[i] = t
-            bar.update(min(lo + chunk, count))
-        park_s = time.perf_counter() - t0
-        bar.close()
-        rss_parked = _rss_bytes()
-        alive = sum(1 for t in tasklets if t is not None and not t.dead)
-
-        bad_finish = 0
-        bar = _Progress("resume+finish", count, progress)
-        t0 = time.perf_counter()
-        for lo in range(0, count, chunk):
-            for i in range(lo, min(lo + chunk, count)):
-                t = tasklets[i]
-                if t.switch(1) != i + 1 or not t.dead:
-                    bad_finish += 1
-                tasklets[i] = None      # let it go as soon as it is done
-            bar.update(min(lo + chunk, count))
-        resume_s = time.perf_counter() - t0
-        bar.close()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-    ok = (parked[0] == count and alive == count and bad_start == 0
-          and finished[0] == count and bad_finish == 0)
-    return {
-        "count": count,
-        "parked": parked[0],
-        "alive_after_park": alive,
-        "finished": finished[0],
-        "wrong_results": bad_start + bad_finish,
-        "park_s": park_s,
-        "resume_s": resume_s,
-        "rss_per_parked": (rss_parked - rss0) / count,
-        "peak_rss": _peak_rss_bytes(),
-        "ok": ok,
-    }
-
-
 def _cmd_stress(args, argv):
+    from actors import _stress
+
+    progress = args.progress
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not args.tasklets:
+        if args.backend:
+            print("actors stress: --backend applies to --tasklets only (the "
+                  "actor runtime runs on the native core)", file=sys.stderr)
+            return 2
+        return _stress.actor_stress_command(
+            args.count, args.style, args.messages, progress, args.gc,
+            fault=args.inject_fault)
+
     if args.backend and os.environ.get("ACTORS_BACKEND") != args.backend:
         if args.backend == "native":
             try:
@@ -164,39 +46,7 @@ def _cmd_stress(args, argv):
         sys.stderr.flush()
         argv = [sys.executable, "-m", "actors"] + list(argv)
         os.execve(sys.executable, argv, env)
-
-    import actors
-    from actors.greenlet import getcurrent, greenlet
-
-    progress = args.progress
-    if progress is None:
-        progress = sys.stderr.isatty()
-    print("actors stress: starting and parking {:,} tasklets on the {} "
-          "backend".format(args.count, actors.BACKEND), file=sys.stderr)
-    r = run_stress(args.count, greenlet, getcurrent, progress=progress,
-                   disable_gc=not args.gc)
-
-    n = r["count"]
-    lines = [
-        ("backend", actors.BACKEND),
-        ("count", "%d" % n),
-        ("gc", "enabled" if args.gc else "disabled while timing"),
-        ("start+park", "%.3f µs per tasklet (%.3f s total)"
-         % (r["park_s"] / n * 1e6, r["park_s"])),
-        ("resume+finish", "%.3f µs per tasklet (%.3f s total)"
-         % (r["resume_s"] / n * 1e6, r["resume_s"])),
-        ("RSS per parked tasklet", "%.0f bytes" % r["rss_per_parked"]),
-        ("peak RSS", "%.1f MiB" % (r["peak_rss"] / 2.0 ** 20)),
-        ("finished", "%d of %d" % (r["finished"], n)),
-        ("result", "OK" if r["ok"] else
-         "FAILED (parked %d, alive after park %d, finished %d, wrong "
-         "results %d)" % (r["parked"], r["alive_after_park"], r["finished"],
-                          r["wrong_results"])),
-    ]
-    width = max(len(k) for k, _ in lines)
-    for key, value in lines:
-        print("%-*s  %s" % (width + 1, key + ":", value))
-    return 0 if r["ok"] else 1
+    return _stress.tasklet_stress_command(args.count, progress, args.gc)
 
 
 def _find_bench_script():
@@ -220,11 +70,17 @@ def _cmd_bench(args, argv):
     return subprocess.call([sys.executable, script] + list(args.extra))
 
 
-def _positive_int(text):
-    value = int(text.replace("_", "").replace(",", ""))
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _int_at_least(lowest):
+    def parse(text):
+        value = int(text.replace("_", "").replace(",", ""))
+        if value < lowest:
+            raise argparse.ArgumentTypeError("must be at least %d" % lowest)
+        return value
+    parse.__name__ = "int"      # argparse names the type in its errors
+    return parse
+
+
+_positive_int = _int_at_least(1)
 
 
 def _parser():
@@ -236,16 +92,36 @@ def _parser():
     sub.required = True
 
     st = sub.add_parser(
-        "stress", help="start and park many tasklets, resume them, report",
-        description="Start COUNT tasklets, each parked in a switch back to "
-                    "the main tasklet, then resume every one until it "
-                    "finishes; print time and memory per tasklet.  Exits "
-                    "non-zero unless every tasklet finished.")
+        "stress", help="spawn many actors, have them exchange messages, "
+                       "report",
+        description="Spawn COUNT actors in a ring (process-style: each a "
+                    "function blocked in actors.receive(); class-style: "
+                    "an actors.Actor subclass).  The main actor sends each "
+                    "one a token; each forwards it MESSAGES times to its "
+                    "ring neighbour, whose last holder reports back, so "
+                    "every actor receives and sends MESSAGES + 1 messages. "
+                    "Prints spawn rate, messages per second, RSS per actor, "
+                    "peak RSS and total time; exits non-zero if any actor "
+                    "or message is missing.  With --tasklets: start and "
+                    "park COUNT raw tasklets instead, then resume each.")
     st.add_argument("--count", type=_positive_int, default=1000000,
-                    help="number of tasklets (default 1,000,000)")
+                    help="number of actors (or tasklets; default 1,000,000)")
+    st.add_argument("--style", choices=("process", "class"),
+                    default="process",
+                    help="process: functions blocked in receive(); class: "
+                         "actors.Actor subclasses (default: process)")
+    st.add_argument("--messages", type=_int_at_least(0), default=1,
+                    metavar="M",
+                    help="messages each actor passes to its ring neighbour, "
+                         "besides the start token and the report "
+                         "(default 1)")
+    st.add_argument("--tasklets", action="store_true",
+                    help="the raw tasklet job: start and park COUNT "
+                         "tasklets, resume each until it finishes")
     st.add_argument("--backend", choices=_BACKENDS,
-                    help="tasklet backend (sets ACTORS_BACKEND); default: "
-                         "native when built, else greenlet")
+                    help="with --tasklets: the tasklet backend (sets "
+                         "ACTORS_BACKEND); default: native when built, "
+                         "else greenlet")
     st.add_argument("--progress", dest="progress", action="store_true",
                     default=None,
                     help="show the progress bar (default: when stderr is a "
@@ -254,6 +130,8 @@ def _parser():
                     help="hide the progress bar")
     st.add_argument("--gc", action="store_true",
                     help="keep the garbage collector enabled while timing")
+    st.add_argument("--inject-fault", choices=("drop", "kill"),
+                    help=argparse.SUPPRESS)   # tests: lose a message/actor
     st.set_defaults(func=_cmd_stress)
 
     be = sub.add_parser(
