@@ -32,7 +32,10 @@ include "api.pxi"
 
 def getcurrent():
     """The tasklet running in this thread (its main tasklet at first)."""
-    return thread_state().current
+    cdef _ThreadState st = thread_state()
+    if st.pending_kills:
+        kill_pending(st)
+    return st.current
 
 
 def settrace(callback):
@@ -45,6 +48,16 @@ def settrace(callback):
 
 def gettrace():
     return thread_state().trace
+
+
+# greenlet's type carries these too; code written for it reaches them there.
+for _name, _value in (("getcurrent", staticmethod(getcurrent)),
+                      ("settrace", staticmethod(settrace)),
+                      ("gettrace", staticmethod(gettrace)),
+                      ("GreenletExit", TaskletExit), ("TaskletExit", TaskletExit),
+                      ("error", TaskletError), ("TaskletError", TaskletError)):
+    (<dict>(<PyTypeObject *>Tasklet).tp_dict)[_name] = _value
+PyType_Modified(<PyTypeObject *>Tasklet)
 
 
 def _stats():

@@ -86,3 +86,46 @@ cdef void block_free(void *p, size_t size) noexcept:
     else:
         (<void **>p)[0] = free_blocks[c]
         free_blocks[c] = p
+
+
+# CPython's own frame-stack chunks.  When a tasklet's frames outgrow its
+# small root chunk, CPython maps a 16 KiB chunk and unmaps it when the frame
+# returns: an actor whose calls cross that line does an mmap and a munmap
+# per call.  CPython takes these chunks from the object arena allocator, so
+# a wrapper around that allocator keeps a few of them for reuse; every
+# other request goes to the allocator it wraps.
+cdef extern from *:
+    """
+    #define ACTORS_CHUNK_CACHE_MAX 256
+    static PyObjectArenaAllocator actors_arena_prev;
+    static void *actors_chunk_cache[ACTORS_CHUNK_CACHE_MAX];
+    static int actors_chunk_cache_len;
+
+    static void *actors_arena_alloc(void *ctx, size_t size)
+    {
+        if (size == 16384 && actors_chunk_cache_len)
+            return actors_chunk_cache[--actors_chunk_cache_len];
+        return actors_arena_prev.alloc(actors_arena_prev.ctx, size);
+    }
+
+    static void actors_arena_free(void *ctx, void *ptr, size_t size)
+    {
+        if (size == 16384 && actors_chunk_cache_len < ACTORS_CHUNK_CACHE_MAX) {
+            actors_chunk_cache[actors_chunk_cache_len++] = ptr;
+            return;
+        }
+        actors_arena_prev.free(actors_arena_prev.ctx, ptr, size);
+    }
+
+    static void actors_install_chunk_cache(void)
+    {
+        PyObjectArenaAllocator mine = {NULL, actors_arena_alloc,
+                                       actors_arena_free};
+        PyObject_GetArenaAllocator(&actors_arena_prev);
+        PyObject_SetArenaAllocator(&mine);
+    }
+    """
+    void actors_install_chunk_cache()
+
+if use_arena:
+    actors_install_chunk_cache()

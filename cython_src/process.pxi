@@ -363,24 +363,28 @@ cdef void process_exit(Process p, reason) noexcept:
         log.exception("actors: error while ending %r", p.pid)
 
 
-cdef void exit_signal(Pid dest, Pid sender, reason) noexcept:
-    """Erlang's exit signal from sender to dest."""
+cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
+    """Erlang's exit signal from sender to dest; raises _ExitSignal when it
+    ends the calling actor itself."""
     cdef Process p
     try:
         p = lookup(dest)
         if p is None:
-            return
+            return 0
         if p.thread is not thread_state():
             p.sched.post_exit(dest, sender, reason)
-            return
+            return 0
         if reason == "kill":
             kill(p, "killed")
         elif p.pflags & P_TRAP:
             deliver(p, Exit(sender, reason))
         elif reason != "normal" or sender == dest:
             kill(p, reason)
+    except _ExitSignal:
+        raise
     except BaseException:
         log.exception("actors: error delivering an exit signal to %r", dest)
+    return 0
 
 
 cdef int kill(Process p, reason) except -1:

@@ -12,6 +12,7 @@ cdef enum:
 
 cdef object Context = contextvars.Context
 cdef object MAIN_TOKEN = object()     # marks the creation of a main tasklet
+cdef object NO_RUN = object()         # `run` was never given (None may be)
 
 
 class TaskletError(Exception):
@@ -36,12 +37,25 @@ cdef class _ThreadState:
     cdef object exc          # exception instance in flight, or None
     cdef object trace        # settrace callback or None
     cdef object sched        # the actor scheduler running in this thread
+    cdef list pending_kills  # suspended tasklets collected in other threads
+    cdef bint alive          # the thread has not ended
     cdef PyThreadState *tstate
     cdef int use_tracing     # the thread's tracing flag across a switch
     cdef Switch sw
 
     def __dealloc__(self):
         if actors_tls_get() == <PyObject *>self:
+            actors_tls_set(NULL)
+
+
+@cython.final
+cdef class _ThreadWatch:
+    """Kept in the thread's dict: its end marks the end of the thread."""
+    cdef _ThreadState st
+
+    def __dealloc__(self):
+        self.st.alive = False
+        if actors_tls_get() == <PyObject *>self.st:
             actors_tls_set(NULL)
 
 
@@ -62,8 +76,12 @@ cdef _ThreadState new_thread_state():
     main.flags = STARTED | MAIN
     main.stack.start = <char *>1          # running
     main.stack.stop = <char *>-1          # owns the whole stack above
-    # The thread's dict keeps it alive exactly as long as the thread.
-    (<dict><object>PyThreadState_GetDict())["actors._core.thread"] = st
+    st.pending_kills = []
+    st.alive = True
+    # The thread's dict keeps it alive at least as long as the thread.
+    cdef _ThreadWatch watch = _ThreadWatch.__new__(_ThreadWatch)
+    watch.st = st
+    (<dict><object>PyThreadState_GetDict())["actors._core.thread"] = watch
     actors_tls_set(<PyObject *>st)
     return st
 
@@ -81,6 +99,7 @@ cdef class Tasklet:
     cdef _ThreadState thread
     cdef unsigned char flags
     cdef object __weakref__
+    cdef dict __dict__
 
     cdef void _main(self) noexcept:
         """The body of an OWN_MAIN subtype; must not raise."""
@@ -90,11 +109,14 @@ cdef class Tasklet:
         if args and args[0] is MAIN_TOKEN:
             return                        # new_thread_state sets it up
         cdef _ThreadState st = thread_state()
+        if st.pending_kills:
+            kill_pending(st)
         self.thread = st
         self._parent = st.current
+        self._run = NO_RUN
 
-    def __init__(self, run=None, parent=None):
-        if run is not None:
+    def __init__(self, run=NO_RUN, parent=None):
+        if run is not NO_RUN:
             self.run = run
         if parent is not None:
             self.parent = parent
@@ -115,7 +137,7 @@ cdef class Tasklet:
 
     @property
     def run(self):
-        if self._run is None:
+        if self._run is NO_RUN:
             raise AttributeError("run")
         return self._run
 
@@ -127,7 +149,7 @@ cdef class Tasklet:
 
     @run.deleter
     def run(self):
-        self._run = None
+        self._run = NO_RUN
 
     @property
     def parent(self):
@@ -135,6 +157,8 @@ cdef class Tasklet:
 
     @parent.setter
     def parent(self, value):
+        if self.flags & MAIN:
+            raise AttributeError("cannot set the parent of a main tasklet")
         if not isinstance(value, Tasklet):
             raise TypeError("parent must be a tasklet, not %s"
                             % type(value).__name__)
@@ -196,16 +220,23 @@ cdef class Tasklet:
         """Bytes of C stack this tasklet keeps on the heap (for benchmarks)."""
         return self.stack.saved
 
+    @gr_context.deleter
+    def gr_context(self):
+        raise AttributeError("can't delete context attribute")
+
     def __repr__(self):
+        # The words greenlet uses, which code written for it may look for.
         if self.flags & MAIN:
-            state = "main"
+            state = "current active main" if self is self.thread.current \
+                else "suspended active main"
         elif self.stack.start != NULL:
-            state = "running" if self is self.thread.current else "suspended"
+            state = "current active started" if self is self.thread.current \
+                else "suspended active started"
         elif self.flags & STARTED:
             state = "dead"
         else:
             state = "pending"
-        return "<%s object at %#x (%s)>" % (type(self).__name__, id(self), state)
+        return "<%s object at %#x %s>" % (type(self).__name__, id(self), state)
 
     def __reduce__(self):
         raise TypeError("tasklets cannot be pickled")
@@ -218,17 +249,17 @@ cdef class Tasklet:
         if self.stack.start == NULL or self.flags & MAIN:
             return
         cdef _ThreadState st = thread_state()
-        if self.thread is not st or self is st.current:
-            # Its stack belongs to another thread (or it is running): keep it
-            # alive forever rather than free a live stack.
-            Py_INCREF(<PyObject *>self)
+        if self is st.current:
             return
-        self._parent = st.current
-        cdef PyObject *r = switch_to(self, None, None, TaskletExit())
-        if r == NULL:
-            PyErr_WriteUnraisable(self)
-        Py_XDECREF(r)
-        if self.stack.start != NULL:   # it caught the exit and lives on
+        if self.thread is st:
+            kill_collected(self, st)
+        elif self.thread.alive:
+            # Only its own thread can run it: it is ended there, at that
+            # thread's next switch (this list resurrects it until then).
+            self.thread.pending_kills.append(self)
+        else:
+            # Its thread is gone and its stack with it: keep it forever
+            # rather than free memory its frames still point into.
             Py_INCREF(<PyObject *>self)
 
     def __dealloc__(self):
@@ -297,11 +328,46 @@ cdef object make_exception(typ, val, tb):
     return exc
 
 
+cdef void kill_collected(Tasklet t, _ThreadState st) noexcept:
+    """End a suspended tasklet nobody references with TaskletExit, so that
+    its finally blocks run.  This may happen in the middle of a switch (the
+    last reference was the one being dropped), so what is in flight to the
+    resumed context is put back afterwards."""
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    parent = t._parent
+    t._parent = st.current
+    cdef PyObject *r = switch_to(t, None, None, TaskletExit())
+    if r == NULL:
+        PyErr_WriteUnraisable(t)
+    Py_XDECREF(r)
+    st.args, st.kwargs, st.exc = args, kwargs, exc
+    if t.stack.start != NULL:             # it caught the exit and lives on
+        t._parent = parent
+        if Py_REFCNT(t) > 1:
+            # Someone took a reference: when it is dropped again, end it
+            # again.
+            actors_gc_clear_finalized(<PyObject *>t)
+        else:
+            # Nobody can switch to it ever again, but its stack and frames
+            # may still be linked from others': keep it.
+            Py_INCREF(<PyObject *>t)
+
+
+cdef void kill_pending(_ThreadState st) noexcept:
+    while st.pending_kills:
+        kill_collected(st.pending_kills.pop(), st)
+
+
 cdef PyObject *switch_to(Tasklet target, args, kwargs, exc) noexcept:
     """Switch to target and return what the resumed switch() returns: a new
     reference, or NULL with the exception it receives set as raised."""
     cdef _ThreadState st = thread_state()
+    if st.pending_kills:
+        kill_pending(st)
     if target.thread is not st:
+        if not target.thread.alive:
+            return usage_error("cannot switch to a different thread (which "
+                               "happens to have exited)")
         return usage_error("cannot switch to a tasklet of a different thread")
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
@@ -393,7 +459,9 @@ cdef void call_trace(_ThreadState st, Tasklet origin) noexcept:
     try:
         st.trace(event, (origin, st.current))
     except BaseException as e:
-        # The tracer's error replaces what the switch delivers.
+        # The tracer's error replaces what the switch delivers, and a tracer
+        # that fails is dropped (greenlet does the same).
+        st.trace = None
         st.args = st.kwargs = None
         st.exc = e
 
@@ -426,27 +494,35 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
     if self.flags & OWN_MAIN:
         self._main()
         st.args = (None,)
-    elif exc is None:                     # else it was thrown in before it ran
+    else:
         # Called through the C API so that no frame of ours joins the
-        # traceback of what run() raises.
-        if self._run is not None:
+        # traceback of what run() raises.  run is looked up even when an
+        # exception was thrown in before the start, as greenlet does.
+        if self._run is not NO_RUN:
             run = self._run
-            self._run = None
-            r = actors_call(<PyObject *>run, <PyObject *>args,
-                            NULL if kwargs is None else <PyObject *>kwargs)
+            self._run = NO_RUN
+            Py_INCREF(<PyObject *>run)
+            r = <PyObject *>run
         else:
             r = actors_getattr(<PyObject *>self, "run")
-            if r != NULL:
-                run = <object>r
-                Py_XDECREF(r)
+        if r == NULL:
+            exc = <object>actors_fetch_error()   # no run: that is the error
+            Py_XDECREF(<PyObject *>exc)
+        else:
+            run = <object>r
+            Py_XDECREF(r)
+            if exc is not None:           # thrown in before it ever ran
+                r = NULL
+            else:
                 r = actors_call(<PyObject *>run, <PyObject *>args,
                                 NULL if kwargs is None else <PyObject *>kwargs)
-        if r == NULL:
+                if r != NULL:
+                    st.args = (<object>r,)
+                    Py_XDECREF(r)
+                    r = <PyObject *>st.args
+        if r == NULL and exc is None:
             exc = <object>actors_fetch_error()
             Py_XDECREF(<PyObject *>exc)   # the cast above took its own ref
-        else:
-            st.args = (<object>r,)
-            Py_XDECREF(r)
     if exc is not None:
         if isinstance(exc, TaskletExit):  # an exit is a result, not an error
             st.args = (exc,)
@@ -454,6 +530,7 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
             st.exc = exc
     if not actors_pystate_chunk_is_root(st.tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
+    actors_pystate_keep_context(&self.pystate, st.tstate)
 
 
 cdef void tasklet_rearm(Tasklet t) noexcept:
@@ -468,8 +545,10 @@ cdef void tasklet_rearm(Tasklet t) noexcept:
 cdef void finish_tasklet(PyObject *me) noexcept:
     """Switch to the first live parent for good; borrowed pointers only."""
     cdef PyObject *parent = <PyObject *>(<Tasklet>me)._parent
-    while (<Tasklet>parent).stack.start == NULL:   # dead parents pass it up
+    while (<Tasklet>parent).stack.start == NULL and \
+            (<Tasklet>parent).flags & STARTED:   # dead parents pass it up
         parent = <PyObject *>(<Tasklet>parent)._parent
+    cdef PyObject *st = <PyObject *>(<Tasklet>me).thread   # no new reference
     (<Tasklet>me).stack.start = NULL      # dying
-    switch_stack((<Tasklet>me).thread, <Tasklet>parent)
+    switch_stack(<_ThreadState>st, <Tasklet>parent)
     Py_FatalError("actors: a dead tasklet was resumed")

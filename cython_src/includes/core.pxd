@@ -7,6 +7,9 @@ cdef extern from "Python.h":
     ctypedef int (*traverseproc)(PyObject *, visitproc, void *)
     ctypedef struct PyTypeObject:
         traverseproc tp_traverse
+        PyObject *tp_dict
+    void PyType_Modified(PyTypeObject *t)
+    int PyDict_SetItemString(PyObject *d, const char *k, object v) except -1
     PyThreadState *PyThreadState_Get()
     PyObject *PyThreadState_GetDict()
     void *PyMem_Realloc(void *p, size_t n)
@@ -14,6 +17,7 @@ cdef extern from "Python.h":
     void *PyMem_RawMalloc(size_t n)
     void PyMem_RawFree(void *p)
     void Py_INCREF(PyObject *)
+    Py_ssize_t Py_REFCNT(object o)
     void Py_XDECREF(PyObject *)
     void Py_FatalError(const char *msg)
     void PyErr_WriteUnraisable(object obj)
@@ -40,6 +44,8 @@ cdef extern from "pystate_compat.h":
                               int use_tracing, _PyCFrame *anchor, _PyStackChunk *chunk,
                               size_t chunk_size)
     bint actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
+    void actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
+    void actors_gc_clear_finalized(PyObject *op)
     object actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     int actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
     void actors_pystate_clear(actors_pystate *s)

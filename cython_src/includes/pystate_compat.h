@@ -104,6 +104,15 @@ actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
     ts->context_ver++;
 }
 
+/* A finished tasklet keeps the context it ran in (greenlet does too). */
+static inline void
+actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
+{
+    Py_XSETREF(s->context, ts->context);
+    ts->context = NULL;
+    ts->context_ver++;
+}
+
 /* The frame stack of a finished tasklet is back to its root chunk. */
 static inline int
 actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
@@ -140,6 +149,16 @@ actors_pystate_clear(actors_pystate *s)
     Py_CLEAR(s->exc_state.exc_value);
 }
 
+/* Let a finalized object that was resurrected be finalized again when it
+ * is dropped once more (CPython runs tp_finalize once per object): 3.11
+ * keeps the mark in bit 0 of the GC header's _gc_prev. */
+typedef struct { uintptr_t next, prev; } actors_gc_head;
+static inline void
+actors_gc_clear_finalized(PyObject *op)
+{
+    ((actors_gc_head *)op - 1)->prev &= ~(uintptr_t)1;
+}
+
 static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
 static inline PyObject **actors_thread_context(PyThreadState *ts) { return &ts->context; }
 static inline void actors_thread_context_changed(PyThreadState *ts) { ts->context_ver++; }
@@ -156,6 +175,8 @@ typedef struct { int unused; } _PyStackChunk;
 #define actors_pystate_restore(s, ts, t) Py_FatalError("actors: unsupported CPython")
 #define actors_pystate_start(s, ts, t, a, c, n) Py_FatalError("actors: unsupported CPython")
 #define actors_pystate_chunk_is_root(ts, c) 0
+#define actors_pystate_keep_context(s, ts) ((void)0)
+#define actors_gc_clear_finalized(op) ((void)0)
 #define actors_pystate_frame(s, ts) (Py_FatalError("actors: unsupported CPython"), NULL)
 #define actors_pystate_traverse(s, v, a) 0
 #define actors_pystate_clear(s) ((void)0)
