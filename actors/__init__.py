@@ -30,8 +30,13 @@ except ImportError:   # no native core: tasklets on greenlet only
     pass
 else:
     from actors._asyncio import ask_async
+    from actors._supervisor import (
+        ChildInfo, ChildSpec, StartError, Supervisor, SupervisorError,
+    )
     from actors._system import System
     __all__ += [
+        "ChildInfo", "ChildSpec", "StartError", "Supervisor",
+        "SupervisorError",
         "Actor", "ActorDeadError", "ActorError", "Down", "Exit",
         "NameTakenError", "Pid", "Ref", "Request", "System", "Timeout",
         "Timer", "ask", "ask_async", "dead_letters", "demonitor", "exit",

@@ -83,15 +83,11 @@ def _name_of(start):
 
 
 def _exit_self(reason):
-    """End the calling actor with reason, as Erlang's exit/1 does."""
-    signal = getattr(_core, "_ExitSignal", None)
-    if signal is not None:
-        # exit(self(), reason) is the public way, but the core's
-        # exit_signal() swallows the signal it raises in the caller.
-        raise signal(reason)
+    """End the calling actor with reason, as Erlang's exit/1 does (a signal
+    to oneself ends the caller once exits are not trapped)."""
     trap_exits(False)
     exit(_self(), reason)
-    raise SystemExit("actors: exit(self(), %r) returned" % (reason,))
+    raise SupervisorError("exit(self(), %r) returned" % (reason,))
 
 
 def _is_normal(reason):

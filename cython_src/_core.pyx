@@ -62,7 +62,8 @@ PyType_Modified(<PyTypeObject *>Tasklet)
 
 def _stats():
     """Internal counters, for tests and benchmarks."""
-    return {"chunk_size": CHUNK_SIZE, "blocks_in_use": blocks_in_use}
+    return {"chunk_size": CHUNK_SIZE, "blocks_in_use": blocks_in_use,
+            "regions": regions, "processes": len(processes)}
 
 
 __all__ = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",

@@ -17,6 +17,7 @@ cdef class Actor(Process):
     cdef void _main(self) noexcept:
         cdef int n = 0
         reason = None
+        crashed = False
         try:
             while self.mailbox and n < BATCH:
                 if self.pending_exit is not None:
@@ -47,9 +48,10 @@ cdef class Actor(Process):
             reason = e.reason
         except BaseException as e:
             reason = e
+            crashed = True
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 self.sched.fatal = e
-        process_exit(self, reason)
+        process_exit(self, reason, crashed)
 
 
 def self():
@@ -120,6 +122,21 @@ cdef object give_up(default, timeout):
     return default
 
 
+cdef object taken(Process p, msg):
+    """A Request answered through a thread or an event loop is remembered,
+    so that if p ends without answering, the asker learns it at once (an
+    asking actor learns it from its monitor)."""
+    cdef list reqs
+    if type(msg) is Request and not isinstance(msg._reply_to, Pid):
+        reqs = p.more().requests
+        if reqs is None:
+            reqs = p.extra.requests = []
+        elif len(reqs) >= 32:
+            reqs[:] = [r for r in reqs if not r.replied]
+        reqs.append(msg)
+    return msg
+
+
 def receive(match=None, timeout=None, default=NOTSET):
     """The next message of the calling actor's mailbox, waiting for one.
     match (a type, a tuple of types or a predicate) takes the first message
@@ -131,11 +148,11 @@ def receive(match=None, timeout=None, default=NOTSET):
     mb = p.mailbox
     if mb:
         if match is None:
-            return mb.popleft()
+            return taken(p, mb.popleft())
         for msg in mb:
             if matches(match, msg):
                 del mb[scanned]
-                return msg
+                return taken(p, msg)
             scanned += 1
     if timeout is not None and timeout <= 0:
         return give_up(default, timeout)
@@ -150,19 +167,21 @@ def receive(match=None, timeout=None, default=NOTSET):
             mb = p.mailbox
             if mb:
                 if match is None:
-                    return mb.popleft()
+                    return taken(p, mb.popleft())
                 for i in range(scanned, len(mb)):
                     msg = mb[i]
                     if matches(match, msg):
                         del mb[i]
-                        return msg
+                        return taken(p, msg)
                 scanned = len(mb)
             if p.pflags & P_TIMED_OUT:
                 return give_up(default, timeout)
     finally:
+        if timeout is not None and not p.pflags & P_TIMED_OUT:
+            p.sched.stale_timers += 1     # its timer is stale now
         p.matcher = None
         p.pflags &= ~(P_WAITING | P_TIMED_OUT)
-        p.wait_seq += 1                   # its timer, if any, is stale now
+        p.wait_seq += 1
 
 
 def sleep(seconds):
@@ -199,6 +218,8 @@ cdef bint wait_event(Process p, double deadline, int fd, int events) except -1:
         if fd >= 0 and p.sched.fd_waiters.get(fd) is p:
             del p.sched.fd_waiters[fd]
             p.sched.selector.unregister(fd)
+        if deadline >= 0 and not p.pflags & P_TIMED_OUT:
+            p.sched.stale_timers += 1
         p.matcher = None
         p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_IO_READY)
         p.wait_seq += 1

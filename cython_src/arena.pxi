@@ -39,6 +39,7 @@ cdef void *free_blocks[NCLASSES + 1]
 cdef char *region_next = NULL
 cdef char *region_end = NULL
 cdef size_t blocks_in_use = 0
+cdef size_t regions = 0
 cdef bint use_arena = os.environ.get("ACTORS_ARENA", "1") != "0"
 
 
@@ -53,7 +54,7 @@ cdef inline size_t block_size(size_t size) noexcept:
 
 
 cdef void *block_alloc(size_t size) noexcept:
-    global region_next, region_end, blocks_in_use
+    global region_next, region_end, blocks_in_use, regions
     cdef size_t c = block_class(size)
     cdef void *p
     if c > NCLASSES or not use_arena:
@@ -68,6 +69,7 @@ cdef void *block_alloc(size_t size) noexcept:
                 region_end = NULL
                 return NULL
             region_end = region_next + REGION_SIZE
+            regions += 1
         p = region_next
         region_next += c << CLASS_SHIFT
     if p != NULL:

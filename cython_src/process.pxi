@@ -141,12 +141,13 @@ cdef class _Extra:
     """What few actors have: links, monitors, names, groups."""
     cdef set links              # Pids
     cdef dict monitors          # Ref -> Pid I watch
-    cdef dict watchers          # Ref -> Pid watching me
+    cdef list watchers          # [Ref, Pid watching me, ...], flat
     cdef list names
     cdef list groups
+    cdef list requests          # taken by receive(), answered from a thread
 
 
-cdef class Process(Tasklet):
+cdef class Process(TaskletBase):
     """A process-style actor: a tasklet that runs fn(*args, **kwargs) with
     a mailbox.  Created by spawn(), never directly."""
     cdef readonly Pid pid
@@ -165,22 +166,38 @@ cdef class Process(Tasklet):
         return self.extra
 
     cdef void _main(self) noexcept:
+        cdef PyObject *r
         reason = "normal"
+        crashed = False
         try:
             if self.pending_exit is not None:
                 raise _ExitSignal(self.pending_exit)
             fn, args, kwargs = self.fn, self.args, self.kwargs
             self.fn = self.args = self.kwargs = None
-            result = fn(*args, **kwargs)
-            if self.pflags & P_ROOT:
-                self.sched.root_result = result
+            # Through the C API: no frame of ours in the actor's traceback.
+            r = actors_call(<PyObject *>fn, <PyObject *>args,
+                            NULL if kwargs is None else <PyObject *>kwargs)
+            if r == NULL:
+                e = <object>actors_fetch_error()
+                Py_XDECREF(<PyObject *>e)
+                if isinstance(e, _ExitSignal):
+                    reason = e.reason
+                else:
+                    reason = e
+                    crashed = True
+                    if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                        self.sched.fatal = e
+            else:
+                result = <object>r
+                Py_XDECREF(r)
+                if self.pflags & P_ROOT:
+                    self.sched.root_result = result
         except _ExitSignal as e:
             reason = e.reason
         except BaseException as e:
             reason = e
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                self.sched.fatal = e
-        process_exit(self, reason)
+            crashed = True
+        process_exit(self, reason, crashed)
 
     def __repr__(self):
         return "<%s %r>" % (type(self).__name__, self.pid)
@@ -317,17 +334,18 @@ def send(dest, msg):
 
 # -- exits, links, monitors -----------------------------------------------------
 
-cdef void process_exit(Process p, reason) noexcept:
+cdef void process_exit(Process p, reason, bint crashed) noexcept:
     """The end of an actor, in its own context: tell its links and watchers,
-    free its names, fail the requests it will never answer."""
+    free its names, fail the requests it will never answer.  crashed: the
+    reason is an exception the actor raised itself (logged once, here, not
+    again by every linked actor it takes down)."""
     cdef _Extra x = p.extra
     p.pflags |= P_EXITED
     p.pflags &= ~(P_WAITING | P_QUEUED)
     try:
         processes.pop(p.pid, None)
         p.sched.nprocs -= 1
-        if reason != "normal" and isinstance(reason, BaseException) and \
-                not isinstance(reason, _ExitSignal):
+        if crashed:
             log.error("actor %r ended with an exception", p.pid,
                       exc_info=(type(reason), reason, reason.__traceback__))
         if p.mailbox:
@@ -336,6 +354,9 @@ cdef void process_exit(Process p, reason) noexcept:
                     dead_letter(p.pid, msg)
             p.mailbox = None
         if x is not None:
+            for req in x.requests or ():
+                if not req.replied:       # taken, never answered
+                    dead_letter(p.pid, req)
             for name in x.names or ():
                 if names.get(name) == p.pid:
                     del names[name]
@@ -348,8 +369,13 @@ cdef void process_exit(Process p, reason) noexcept:
             for ref, target in (x.monitors or {}).items():
                 t = <Process>processes.get(target)
                 if t is not None and t.extra is not None and t.extra.watchers:
-                    t.extra.watchers.pop(ref, None)
-            for ref, watcher in (x.watchers or {}).items():
+                    unwatch(t.extra.watchers, ref)
+            w_list = x.watchers or []
+            for i in range(0, len(w_list), 2):
+                ref, watcher = w_list[i], w_list[i + 1]
+                w = <Process>processes.get(watcher)
+                if w is not None and w.extra is not None and w.extra.monitors:
+                    w.extra.monitors.pop(ref, None)
                 send(watcher, Down(ref, p.pid, reason))
             for other in x.links or ():
                 o = <Process>processes.get(other)
@@ -463,29 +489,38 @@ def monitor(dest):
     if me.more().monitors is None:
         me.extra.monitors = {}
     if other.more().watchers is None:
-        other.extra.watchers = {}
+        other.extra.watchers = []
     me.extra.monitors[ref] = pid
-    other.extra.watchers[ref] = me.pid
+    other.extra.watchers += (ref, me.pid)
     return ref
 
 
+cdef void unwatch(list watchers, ref) noexcept:
+    cdef Py_ssize_t i
+    for i in range(0, len(watchers), 2):
+        if watchers[i] is ref:
+            del watchers[i:i + 2]
+            return
+
+
 def demonitor(ref, flush=True):
-    """Stop watching; with flush, drop a Down for ref already delivered."""
+    """Stop watching; with flush, drop a Down for ref already delivered.
+    True if the monitor was still active."""
     cdef Process me = current_process()
-    if me.extra is None or not me.extra.monitors:
-        return False
-    pid = me.extra.monitors.pop(ref, None)
-    if pid is None:
-        found = False
-    else:
-        found = True
-        other = <Process>processes.get(pid)
-        if other is not None and other.extra is not None and other.extra.watchers:
-            other.extra.watchers.pop(ref, None)
+    found = False
+    if me.extra is not None and me.extra.monitors:
+        pid = me.extra.monitors.pop(ref, None)
+        if pid is not None:
+            found = True
+            other = <Process>processes.get(pid)
+            if other is not None and other.extra is not None and \
+                    other.extra.watchers:
+                unwatch(other.extra.watchers, ref)
     if flush and me.mailbox:
-        for msg in list(me.mailbox):
+        for msg in me.mailbox:
             if type(msg) is Down and msg[0] == ref:
                 me.mailbox.remove(msg)
+                break
     return found
 
 

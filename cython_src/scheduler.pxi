@@ -53,7 +53,8 @@ cdef class Scheduler:
     cdef object runq            # deque of Process
     cdef list timers            # heap of (when, seq, Process|Timer, wait_seq)
     cdef long long timer_seq
-    cdef Tasklet loop_tasklet
+    cdef Py_ssize_t stale_timers # entries of waits that ended early
+    cdef TaskletBase loop_tasklet
     cdef _ThreadState st
     cdef object inbox           # deque: what other threads ask of us
     cdef int wake_r, wake_w
@@ -136,8 +137,28 @@ cdef class Scheduler:
     # -- time -----------------------------------------------------------------
 
     cdef void add_timer(self, double when, obj, unsigned int wait_seq) noexcept:
+        if self.stale_timers > 1024 and self.stale_timers * 2 > len(self.timers):
+            self.compact_timers()
         self.timer_seq += 1
         heapq.heappush(self.timers, (when, self.timer_seq, obj, wait_seq))
+
+    cdef void compact_timers(self) noexcept:
+        """Drop the entries of waits that ended before their deadline (each
+        holds its actor): they would pile up under many early replies."""
+        cdef Process p
+        live = []
+        for entry in self.timers:
+            obj = (<tuple>entry)[2]
+            if type(obj) is Timer:
+                if not (<Timer>obj).done:
+                    live.append(entry)
+            else:
+                p = obj
+                if p.wait_seq == (<tuple>entry)[3] and p.pflags & P_WAITING:
+                    live.append(entry)
+        heapq.heapify(live)
+        self.timers = live
+        self.stale_timers = 0
 
     cdef int fire_timers(self) except -1:
         cdef double t = now()

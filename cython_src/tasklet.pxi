@@ -28,10 +28,10 @@ class TaskletExit(BaseException):
 @cython.no_gc_clear
 cdef class _ThreadState:
     """One per thread: its main tasklet, the running one, what is in flight."""
-    cdef Tasklet main
-    cdef Tasklet current
-    cdef Tasklet origin      # the context that just switched away (in flight)
-    cdef Tasklet target
+    cdef TaskletBase main
+    cdef TaskletBase current
+    cdef TaskletBase origin      # the context that just switched away (in flight)
+    cdef TaskletBase target
     cdef object args         # tuple or None, in flight to the target
     cdef object kwargs       # dict or None
     cdef object exc          # exception instance in flight, or None
@@ -68,7 +68,7 @@ cdef _ThreadState thread_state():
 
 cdef _ThreadState new_thread_state():
     cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
-    cdef Tasklet main = Tasklet.__new__(Tasklet, MAIN_TOKEN)
+    cdef TaskletBase main = Tasklet.__new__(Tasklet, MAIN_TOKEN)
     st.tstate = PyThreadState_Get()
     st.main = main
     st.current = main
@@ -88,14 +88,16 @@ cdef _ThreadState new_thread_state():
 
 # No @cython.freelist: objects it recycles keep CPython's 'finalized' mark,
 # so __del__ would never run for a reused one.
-cdef class Tasklet:
-    """A greenlet-like coroutine whose C stack lives on the heap only while
-    it is suspended.  ``Tasklet(run=None, parent=None)``."""
+cdef class TaskletBase:
+    """What every tasklet is in C: its stack slice, its interpreter state,
+    its parent and thread.  Tasklet adds greenlet's Python API on top;
+    actors derive from this base directly, so that none of that API falls
+    into their own namespace."""
     cdef Stack stack
     cdef actors_pystate pystate
     cdef _PyStackChunk *chunk
     cdef object _run
-    cdef Tasklet _parent
+    cdef TaskletBase _parent
     cdef _ThreadState thread
     cdef unsigned char flags
     cdef object __weakref__
@@ -115,16 +117,48 @@ cdef class Tasklet:
         self._parent = st.current
         self._run = NO_RUN
 
+    def __reduce__(self):
+        raise TypeError("tasklets cannot be pickled")
+
+    # -- end of life --------------------------------------------------------
+
+    def __del__(self):
+        # A suspended tasklet nobody can switch to again is ended with
+        # TaskletExit so that its finally blocks run.
+        if self.stack.start == NULL or self.flags & MAIN:
+            return
+        cdef _ThreadState st = thread_state()
+        if self is st.current:
+            return
+        if self.thread is st:
+            kill_collected(self, st)
+        elif self.thread.alive:
+            # Only its own thread can run it: it is ended there, at that
+            # thread's next switch (this list resurrects it until then).
+            self.thread.pending_kills.append(self)
+        else:
+            # Its thread is gone and its stack with it: keep it forever
+            # rather than free memory its frames still point into.
+            Py_INCREF(<PyObject *>self)
+
+    def __dealloc__(self):
+        stack_release(&self.stack)
+        if self.chunk != NULL:
+            chunk_free(self.chunk)
+            self.chunk = NULL
+        actors_pystate_clear(&self.pystate)
+
+
+cdef class Tasklet(TaskletBase):
+    """A greenlet-like coroutine whose C stack lives on the heap only while
+    it is suspended.  ``Tasklet(run=None, parent=None)``."""
+
     def __init__(self, run=NO_RUN, parent=None):
         if run is not NO_RUN:
             self.run = run
         if parent is not None:
             self.parent = parent
 
-    # -- switching ----------------------------------------------------------
-
-    # switch(*args, **kwargs) and throw(typ=TaskletExit, val=None, tb=None)
-    # are installed below as METH_FASTCALL methods.
 
     # -- state --------------------------------------------------------------
 
@@ -162,12 +196,12 @@ cdef class Tasklet:
         if not isinstance(value, Tasklet):
             raise TypeError("parent must be a tasklet, not %s"
                             % type(value).__name__)
-        cdef Tasklet p = value
+        cdef TaskletBase p = value
         while p is not None:
             if p is self:
                 raise ValueError("cyclic parent chain")
             p = p._parent
-        if (<Tasklet>value).thread is not self.thread:
+        if (<TaskletBase>value).thread is not self.thread:
             raise ValueError("parent cannot be on a different thread")
         self._parent = value
 
@@ -238,52 +272,21 @@ cdef class Tasklet:
             state = "pending"
         return "<%s object at %#x %s>" % (type(self).__name__, id(self), state)
 
-    def __reduce__(self):
-        raise TypeError("tasklets cannot be pickled")
-
-    # -- end of life --------------------------------------------------------
-
-    def __del__(self):
-        # A suspended tasklet nobody can switch to again is ended with
-        # TaskletExit so that its finally blocks run.
-        if self.stack.start == NULL or self.flags & MAIN:
-            return
-        cdef _ThreadState st = thread_state()
-        if self is st.current:
-            return
-        if self.thread is st:
-            kill_collected(self, st)
-        elif self.thread.alive:
-            # Only its own thread can run it: it is ended there, at that
-            # thread's next switch (this list resurrects it until then).
-            self.thread.pending_kills.append(self)
-        else:
-            # Its thread is gone and its stack with it: keep it forever
-            # rather than free memory its frames still point into.
-            Py_INCREF(<PyObject *>self)
-
-    def __dealloc__(self):
-        stack_release(&self.stack)
-        if self.chunk != NULL:
-            chunk_free(self.chunk)
-            self.chunk = NULL
-        actors_pystate_clear(&self.pystate)
-
 
 # Cython's traverse knows the object fields; add the ones in pystate.
-cdef traverseproc cython_traverse = (<PyTypeObject *>Tasklet).tp_traverse
+cdef traverseproc cython_traverse = (<PyTypeObject *>TaskletBase).tp_traverse
 
 cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
     cdef int r = cython_traverse(o, visit, arg)
     if r:
         return r
-    return actors_pystate_traverse(&(<Tasklet>o).pystate, visit, arg)
+    return actors_pystate_traverse(&(<TaskletBase>o).pystate, visit, arg)
 
-(<PyTypeObject *>Tasklet).tp_traverse = tasklet_traverse
+(<PyTypeObject *>TaskletBase).tp_traverse = tasklet_traverse
 
 
 cdef PyObject *switch_impl(self, args, kwargs) noexcept:
-    return switch_to(<Tasklet>self, args, None if kwargs is None else kwargs,
+    return switch_to(<TaskletBase>self, args, None if kwargs is None else kwargs,
                      None)
 
 
@@ -296,7 +299,7 @@ cdef PyObject *throw_impl(self, args, kwargs) noexcept:
         exc = _throw_args(*args, **(kwargs or {}))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
-    return switch_to(<Tasklet>self, None, None, exc)
+    return switch_to(<TaskletBase>self, None, None, exc)
 
 
 actors_install_methods(<PyTypeObject *>Tasklet, <actors_method_fn>switch_impl,
@@ -328,7 +331,7 @@ cdef object make_exception(typ, val, tb):
     return exc
 
 
-cdef void kill_collected(Tasklet t, _ThreadState st) noexcept:
+cdef void kill_collected(TaskletBase t, _ThreadState st) noexcept:
     """End a suspended tasklet nobody references with TaskletExit, so that
     its finally blocks run.  This may happen in the middle of a switch (the
     last reference was the one being dropped), so what is in flight to the
@@ -358,7 +361,7 @@ cdef void kill_pending(_ThreadState st) noexcept:
         kill_collected(st.pending_kills.pop(), st)
 
 
-cdef PyObject *switch_to(Tasklet target, args, kwargs, exc) noexcept:
+cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
     """Switch to target and return what the resumed switch() returns: a new
     reference, or NULL with the exception it receives set as raised."""
     cdef _ThreadState st = thread_state()
@@ -406,7 +409,7 @@ cdef PyObject *take_result(_ThreadState st) noexcept:
 
 
 @cython.profile(False)
-cdef int switch_stack(_ThreadState st, Tasklet target) noexcept:
+cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
     """Suspend the running context and continue in `target`; returns once
     something switches back here."""
     # No reference-counted locals here: a dying tasklet's frame is abandoned
@@ -433,7 +436,7 @@ cdef int switch_stack(_ThreadState st, Tasklet target) noexcept:
         return -1
     # Resumed.  Locals are this context's own again; what happened in
     # between is in st.
-    actors_pystate_restore(&(<Tasklet>st.target).pystate, ts,
+    actors_pystate_restore(&(<TaskletBase>st.target).pystate, ts,
                            st.use_tracing)
     resumed(st)
     return 0
@@ -442,7 +445,7 @@ cdef int switch_stack(_ThreadState st, Tasklet target) noexcept:
 cdef void resumed(_ThreadState st) noexcept:
     """Bookkeeping once the thread state is this context's again: the only
     place references change hands, so finalizers run in a sane state."""
-    cdef Tasklet origin = st.origin
+    cdef TaskletBase origin = st.origin
     st.current = st.target
     st.origin = st.target = None
     if origin.stack.start == NULL:        # it died: reclaim what it held
@@ -454,7 +457,7 @@ cdef void resumed(_ThreadState st) noexcept:
         call_trace(st, origin)
 
 
-cdef void call_trace(_ThreadState st, Tasklet origin) noexcept:
+cdef void call_trace(_ThreadState st, TaskletBase origin) noexcept:
     event = "switch" if st.exc is None else "throw"
     try:
         st.trace(event, (origin, st.current))
@@ -472,13 +475,13 @@ cdef void tasklet_main(Switch *sw) noexcept:
     cdef _PyCFrame anchor
     cdef PyObject *me = sw.starting
     sw.starting = NULL
-    run_tasklet(<Tasklet>me, &anchor)
+    run_tasklet(<TaskletBase>me, &anchor)
     # Only C from here: this frame is abandoned by the last switch, so it
     # must hold no reference.
     finish_tasklet(me)
 
 
-cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
+cdef void run_tasklet(TaskletBase self, _PyCFrame *anchor) noexcept:
     cdef _ThreadState st = self.thread
     cdef _PyStackChunk *chunk = chunk_alloc()
     if chunk == NULL:
@@ -533,7 +536,7 @@ cdef void run_tasklet(Tasklet self, _PyCFrame *anchor) noexcept:
     actors_pystate_keep_context(&self.pystate, st.tstate)
 
 
-cdef void tasklet_rearm(Tasklet t) noexcept:
+cdef void tasklet_rearm(TaskletBase t) noexcept:
     """Make a finished tasklet startable again (class-style actors run one
     tasklet start per batch of messages)."""
     stack_release(&t.stack)
@@ -544,11 +547,11 @@ cdef void tasklet_rearm(Tasklet t) noexcept:
 
 cdef void finish_tasklet(PyObject *me) noexcept:
     """Switch to the first live parent for good; borrowed pointers only."""
-    cdef PyObject *parent = <PyObject *>(<Tasklet>me)._parent
-    while (<Tasklet>parent).stack.start == NULL and \
-            (<Tasklet>parent).flags & STARTED:   # dead parents pass it up
-        parent = <PyObject *>(<Tasklet>parent)._parent
-    cdef PyObject *st = <PyObject *>(<Tasklet>me).thread   # no new reference
-    (<Tasklet>me).stack.start = NULL      # dying
-    switch_stack(<_ThreadState>st, <Tasklet>parent)
+    cdef PyObject *parent = <PyObject *>(<TaskletBase>me)._parent
+    while (<TaskletBase>parent).stack.start == NULL and \
+            (<TaskletBase>parent).flags & STARTED:   # dead parents pass it up
+        parent = <PyObject *>(<TaskletBase>parent)._parent
+    cdef PyObject *st = <PyObject *>(<TaskletBase>me).thread   # no new reference
+    (<TaskletBase>me).stack.start = NULL      # dying
+    switch_stack(<_ThreadState>st, <TaskletBase>parent)
     Py_FatalError("actors: a dead tasklet was resumed")
