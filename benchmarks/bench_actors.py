@@ -73,7 +73,7 @@ PYKKA_PARK = 1000
 RSS_GUESS = {
     "park": {"actors": 4096, "erlang": 4096, "go": 4096, "gevent": 12288,
              "asyncio": 6144, "greenlet": 8192, "pykka": 65536},
-    "idle": {"actors": 2048, "erlang": 2048},
+    "idle": {"actors": 1024, "erlang": 2048},
 }
 MEMORY_SHARE = 0.6
 
@@ -183,10 +183,10 @@ class Peers:
             "sysconfig.get_path('platlib'))\n"
             "print(getattr(actors, '__version__', '?'), "
             "getattr(actors, 'BACKEND', '?'), "
-            "'' if installed else 'from ' + where)")
+            "'' if installed else 'from ' + where, sep='|')")
         if err:
             return err
-        version, backend, where = (out.split(None, 2) + ["?", "?", ""])[:3]
+        version, backend, where = (out.split("|", 2) + ["?", "?", ""])[:3]
         self.versions["actors"] = "actors %s (backend %s%s)" % (
             version, backend, ", " + where if where else "")
         return None
@@ -626,7 +626,8 @@ def main(argv=None):
     print("", file=out)
     print(table, file=out)
     print("", file=out)
-    if "pykka" in peers_list and "pykka" not in missing:
+    if ("pykka" in peers_list and "pykka" not in missing
+            and set(args.measurements) & {"pingpong", "ask", "park"}):
         print("Pykka runs one OS thread per actor, so it takes part in "
               "ping-pong (tell both ways), ask and park only, with the N "
               "shown; skynet, idle class-style actors (N={:,}), the ring "
