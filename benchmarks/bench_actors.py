@@ -449,7 +449,8 @@ def render(results, used, params, peers, args):
         lines.append("| " + " | ".join(cells) + " |")
 
     others = [p for p in peers if p != "erlang"]
-    if "erlang" in peers and others:
+    erlang_ran = any(results.get(("erlang", m)) for m in args.measurements)
+    if erlang_ran and others:
         lines += ["", "Ratios to Erlang (peer ÷ Erlang; for msgs/s higher is "
                   "better, for every other row lower is better):", ""]
         lines.append("| measurement | better | " + " | ".join(
