@@ -9,6 +9,7 @@ One extension built from the .pxi files it includes:
   process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
   scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
   api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
+  remote.pxi   the core's side of a cluster: node ids, the remote router
 """
 from cpython.object cimport PyObject
 from core cimport *
@@ -28,6 +29,7 @@ include "tasklet.pxi"
 include "process.pxi"
 include "scheduler.pxi"
 include "api.pxi"
+include "remote.pxi"
 
 
 def getcurrent():

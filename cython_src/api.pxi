@@ -93,9 +93,15 @@ cdef Scheduler this_scheduler():
     return st.sched
 
 
-def spawn(fn, *args, **kwargs):
+def spawn(fn, *args, node=None, **kwargs):
     """Start an actor running fn(*args, **kwargs), or an instance of the
-    Actor subclass fn(*args, **kwargs); returns its Pid."""
+    Actor subclass fn(*args, **kwargs); returns its Pid.  node= starts it on
+    another node of the cluster (fn must be importable there), "any" on the
+    least loaded one."""
+    if node is not None:
+        if remote_router is None:
+            raise ActorError("spawn(node=...) needs a cluster node")
+        return remote_router.spawn(node, fn, args, kwargs)
     return new_process(this_scheduler(), fn, args, kwargs).pid
 
 
@@ -280,12 +286,36 @@ cdef Process ask_target(dest):
     return p
 
 
+cdef object ask_remote(Pid pid, msg, timeout):
+    """ask() of an actor on another node, from an actor: the monitor tells
+    of its end (or of its node's)."""
+    cdef Process me = current_process_or_none()
+    if me is None:
+        raise ActorError("ask() of a remote actor works from inside an actor")
+    cdef _AskMatch m = _AskMatch.__new__(_AskMatch)
+    m.ref = Ref()
+    m.mref = monitor(pid)
+    send(pid, Request(msg, me.pid, m.ref))
+    try:
+        r = receive(m, timeout)
+    finally:
+        demonitor(m.mref, True)
+    if type(r) is _Reply:
+        if (<_Reply>r).exc is not None:
+            raise (<_Reply>r).exc
+        return (<_Reply>r).value
+    raise ActorDeadError("%r ended (%r) before it replied" % (pid, r[2]))
+
+
 def ask(dest, msg, timeout=5.0):
     """Send msg to dest and wait for its reply: an Actor's receive() return
     value (its exception is raised here), or what a process-style actor
     passes to Request.reply().  Works inside actors and from any thread.
     Raises ActorDeadError if dest is not alive or ends first, Timeout after
     timeout seconds."""
+    pid = resolve(dest)
+    if pid is not None and (<Pid>pid).node != 0:
+        return ask_remote(pid, msg, timeout)
     cdef Process target = ask_target(dest)
     cdef Process me = current_process_or_none()
     cdef _ThreadWaiter w

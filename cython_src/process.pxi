@@ -84,7 +84,10 @@ cdef class Pid:
         return "<Pid %d.%d>" % (self.node, self.id)
 
     def __reduce__(self):
-        return (_pid, (self.node, self.id))
+        ident = node_table[self.node]
+        if ident is None:                 # not in a cluster
+            return (_pid, (self.node, self.id))
+        return (_pid_at, (ident[0], ident[1], self.id))
 
     def send(self, msg):
         """actors.send(self, msg)."""
@@ -96,7 +99,11 @@ cdef class Pid:
 
     @property
     def alive(self):
-        return self in processes
+        """True while the actor runs (for a remote actor: while its node is
+        connected and has not reported its end)."""
+        return self in processes if self.node == 0 else \
+            node_table[self.node] is not None and remote_router is not None \
+            and remote_router.alive(self)
 
 
 def _pid(int node, long long id):
@@ -114,7 +121,8 @@ cdef Pid new_pid():
 
 @cython.final
 cdef class Ref:
-    """A unique reference (monitors, asks)."""
+    """A unique reference (monitors, asks); unique across a cluster."""
+    cdef readonly int node
     cdef readonly long long id
 
     def __cinit__(self):
@@ -123,17 +131,32 @@ cdef class Ref:
         self.id = ref_counter
 
     def __hash__(self):
-        return <Py_hash_t>self.id
+        return <Py_hash_t>(self.id ^ (<long long>self.node << 40))
 
     def __richcmp__(self, other, int op):
+        same = isinstance(other, Ref) and (<Ref>other).id == self.id and \
+            (<Ref>other).node == self.node
         if op == 2:
-            return isinstance(other, Ref) and (<Ref>other).id == self.id
+            return same
         if op == 3:
-            return not (isinstance(other, Ref) and (<Ref>other).id == self.id)
+            return not same
         return NotImplemented
 
     def __repr__(self):
-        return "<Ref %d>" % self.id
+        return "<Ref %d.%d>" % (self.node, self.id)
+
+    def __reduce__(self):
+        ident = node_table[self.node]
+        if ident is None:
+            return (_ref, (self.node, self.id))
+        return (_ref_at, (ident[0], ident[1], self.id))
+
+
+def _ref(int node, long long id):
+    cdef Ref r = Ref.__new__(Ref)
+    r.node = node
+    r.id = id
+    return r
 
 
 @cython.final
@@ -240,6 +263,9 @@ cdef class _Reply:
         self.value = value
         self.exc = exc
 
+    def __reduce__(self):                 # replies cross nodes
+        return (_Reply, (self.ref, self.value, self.exc))
+
 
 @cython.final
 cdef class _AskMatch:
@@ -252,8 +278,8 @@ cdef inline bint matches(matcher, msg) except -1:
         return True
     if type(matcher) is _AskMatch:
         if type(msg) is _Reply:
-            return (<_Reply>msg).ref is (<_AskMatch>matcher).ref
-        return type(msg) is Down and (<tuple>msg)[0] is (<_AskMatch>matcher).mref
+            return (<_Reply>msg).ref == (<_AskMatch>matcher).ref
+        return type(msg) is Down and (<tuple>msg)[0] == (<_AskMatch>matcher).mref
     if isinstance(matcher, (type, tuple)):
         return isinstance(msg, matcher)
     return bool(matcher(msg))
@@ -271,7 +297,7 @@ cdef Process lookup(dest):
     """The live process behind a Pid or a registered name, or None."""
     if type(dest) is not Pid:
         if isinstance(dest, str):
-            dest = names.get(dest)
+            dest = names.get(dest) or cluster_names.get(dest)
             if dest is None:
                 return None
         else:
@@ -324,7 +350,11 @@ def send(dest, msg):
     fails: a message to no live actor becomes a dead letter."""
     cdef Process p = lookup(dest)
     if p is None:
-        dead_letter(dest, msg)
+        pid = resolve(dest)
+        if pid is not None and (<Pid>pid).node != 0 and remote_router is not None:
+            remote_router.send(pid, msg)
+        else:
+            dead_letter(dest, msg)
     elif p.thread is thread_state():
         deliver(p, msg)
         spend_reduction()
@@ -370,9 +400,16 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
                 t = <Process>processes.get(target)
                 if t is not None and t.extra is not None and t.extra.watchers:
                     unwatch(t.extra.watchers, ref)
+                elif t is None and (<Pid>target).node != 0 and \
+                        remote_router is not None:
+                    remote_router.demonitor(target, ref)
             w_list = x.watchers or []
             for i in range(0, len(w_list), 2):
                 ref, watcher = w_list[i], w_list[i + 1]
+                if (<Pid>watcher).node != 0:
+                    if remote_router is not None:
+                        remote_router.down(watcher, ref, p.pid, reason)
+                    continue
                 w = <Process>processes.get(watcher)
                 if w is not None and w.extra is not None and w.extra.monitors:
                     w.extra.monitors.pop(ref, None)
@@ -396,6 +433,8 @@ cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
     try:
         p = lookup(dest)
         if p is None:
+            if dest is not None and dest.node != 0 and remote_router is not None:
+                remote_router.exit(dest, sender, reason)
             return 0
         if p.thread is not thread_state():
             p.sched.post_exit(dest, sender, reason)
@@ -435,11 +474,18 @@ def exit(dest, reason="normal"):
     exit_signal(lookup_pid(dest), me.pid if me is not None else None, reason)
 
 
+cdef object resolve(dest):
+    """dest as a Pid (a name is looked up), or None."""
+    if type(dest) is Pid:
+        return dest
+    return names.get(dest) or cluster_names.get(dest)
+
+
 cdef Pid lookup_pid(dest):
     if type(dest) is Pid:
         return dest
     if isinstance(dest, str):
-        pid = names.get(dest)
+        pid = names.get(dest) or cluster_names.get(dest)
         if pid is None:
             raise ActorError("no actor is registered as %r" % (dest,))
         return pid
@@ -454,6 +500,12 @@ def link(dest):
     cdef Pid pid = lookup_pid(dest)
     cdef Process other = lookup(pid)
     if pid == me.pid:
+        return
+    if other is None and pid.node != 0 and remote_router is not None:
+        if me.more().links is None:
+            me.extra.links = set()
+        me.extra.links.add(pid)
+        remote_router.link(pid, me.pid)   # its node answers 'noproc' if dead
         return
     if other is None:
         exit_signal(me.pid, pid, "noproc")
@@ -474,6 +526,8 @@ def unlink(dest):
         me.extra.links.discard(pid)
     if other is not None and other.extra is not None and other.extra.links:
         other.extra.links.discard(me.pid)
+    elif other is None and pid.node != 0 and remote_router is not None:
+        remote_router.unlink(pid, me.pid)
 
 
 def monitor(dest):
@@ -483,6 +537,12 @@ def monitor(dest):
     cdef Pid pid = lookup_pid(dest)
     cdef Process other = lookup(pid)
     ref = Ref()
+    if other is None and pid.node != 0 and remote_router is not None:
+        if me.more().monitors is None:
+            me.extra.monitors = {}
+        me.extra.monitors[ref] = pid
+        remote_router.monitor(pid, me.pid, ref)   # 'noproc' comes back if dead
+        return ref
     if other is None:
         deliver(me, Down(ref, pid, "noproc"))
         return ref
@@ -498,7 +558,7 @@ def monitor(dest):
 cdef void unwatch(list watchers, ref) noexcept:
     cdef Py_ssize_t i
     for i in range(0, len(watchers), 2):
-        if watchers[i] is ref:
+        if watchers[i] == ref:
             del watchers[i:i + 2]
             return
 
@@ -516,6 +576,9 @@ def demonitor(ref, flush=True):
             if other is not None and other.extra is not None and \
                     other.extra.watchers:
                 unwatch(other.extra.watchers, ref)
+            elif other is None and (<Pid>pid).node != 0 and \
+                    remote_router is not None:
+                remote_router.demonitor(pid, ref)
     if flush and me.mailbox:
         for msg in me.mailbox:
             if type(msg) is Down and msg[0] == ref:
