@@ -177,7 +177,7 @@ cdef class Process(TaskletBase):
     cdef object mailbox         # deque, created with the first message
     cdef object matcher         # what the blocked receive() waits for
     cdef _Extra extra
-    cdef object fn, args, kwargs
+    cdef tuple start            # (fn, args, kwargs) until it starts
     cdef object pending_exit    # reason of an exit signal not yet raised
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
@@ -189,41 +189,42 @@ cdef class Process(TaskletBase):
         return self.extra
 
     cdef void _main(self) noexcept:
+        # No try/except here: its frame stays on every parked actor's saved
+        # stack, and Cython's exception bookkeeping would make it larger.
         cdef PyObject *r
         reason = "normal"
         crashed = False
-        try:
-            if self.pending_exit is not None:
-                raise _ExitSignal(self.pending_exit)
-            fn, args, kwargs = self.fn, self.args, self.kwargs
-            self.fn = self.args = self.kwargs = None
+        if self.pending_exit is not None:
+            reason = self.pending_exit
+        else:
+            fn, args, kwargs = self.start
+            self.start = None
             # Through the C API: no frame of ours in the actor's traceback.
             r = actors_call(<PyObject *>fn, <PyObject *>args,
-                            NULL if kwargs is None else <PyObject *>kwargs)
+                            NULL if not kwargs else <PyObject *>kwargs)
+            del fn, args, kwargs
             if r == NULL:
-                e = <object>actors_fetch_error()
-                Py_XDECREF(<PyObject *>e)
-                if isinstance(e, _ExitSignal):
-                    reason = e.reason
-                else:
-                    reason = e
-                    crashed = True
-                    if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                        self.sched.fatal = e
+                reason, crashed = exit_reason(self, actors_fetch_error())
             else:
-                result = <object>r
-                Py_XDECREF(r)
                 if self.pflags & P_ROOT:
-                    self.sched.root_result = result
-        except _ExitSignal as e:
-            reason = e.reason
-        except BaseException as e:
-            reason = e
-            crashed = True
+                    self.sched.root_result = <object>r
+                Py_XDECREF(r)
         process_exit(self, reason, crashed)
 
     def __repr__(self):
         return "<%s %r>" % (type(self).__name__, self.pid)
+
+
+cdef tuple exit_reason(Process p, PyObject *raised):
+    """(reason, crashed) for the exception an actor ended with (a new
+    reference, taken over here)."""
+    e = <object>raised
+    Py_XDECREF(raised)
+    if isinstance(e, _ExitSignal):
+        return e.reason, False
+    if isinstance(e, (KeyboardInterrupt, SystemExit)):
+        p.sched.fatal = e
+    return e, True
 
 
 class Request:

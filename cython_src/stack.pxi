@@ -16,8 +16,8 @@ cdef struct Stack:
     char *start        # saved stack pointer; NULL: not started, dying or dead
     char *stop         # end of the slice (exclusive); main: the top of memory
     char *copy         # heap copy of the lowest `saved` bytes
-    size_t saved
-    size_t capacity    # of `copy`, kept across switches to spare allocations
+    unsigned int saved
+    unsigned int capacity  # of `copy`, kept across switches to spare allocations
     Stack *prev        # the context whose slice lies above this one
 
 cdef struct Switch:

@@ -96,12 +96,9 @@ cdef class TaskletBase:
     cdef Stack stack
     cdef actors_pystate pystate
     cdef _PyStackChunk *chunk
-    cdef object _run
     cdef TaskletBase _parent
     cdef _ThreadState thread
     cdef unsigned char flags
-    cdef object __weakref__
-    cdef dict __dict__
 
     cdef void _main(self) noexcept:
         """The body of an OWN_MAIN subtype; must not raise."""
@@ -115,7 +112,6 @@ cdef class TaskletBase:
             kill_pending(st)
         self.thread = st
         self._parent = st.current
-        self._run = NO_RUN
 
     def __reduce__(self):
         raise TypeError("tasklets cannot be pickled")
@@ -152,6 +148,12 @@ cdef class TaskletBase:
 cdef class Tasklet(TaskletBase):
     """A greenlet-like coroutine whose C stack lives on the heap only while
     it is suspended.  ``Tasklet(run=None, parent=None)``."""
+    cdef object _run
+    cdef object __weakref__
+    cdef dict __dict__
+
+    def __cinit__(self, *args, **kwargs):
+        self._run = NO_RUN
 
     def __init__(self, run=NO_RUN, parent=None):
         if run is not NO_RUN:
@@ -501,9 +503,9 @@ cdef void run_tasklet(TaskletBase self, _PyCFrame *anchor) noexcept:
         # Called through the C API so that no frame of ours joins the
         # traceback of what run() raises.  run is looked up even when an
         # exception was thrown in before the start, as greenlet does.
-        if self._run is not NO_RUN:
-            run = self._run
-            self._run = NO_RUN
+        if (<Tasklet>self)._run is not NO_RUN:
+            run = (<Tasklet>self)._run
+            (<Tasklet>self)._run = NO_RUN
             Py_INCREF(<PyObject *>run)
             r = <PyObject *>run
         else:

@@ -21,11 +21,11 @@ typedef struct {
     int recursion_depth;                 /* limit - remaining, so a changed
                                             limit applies to every tasklet */
     int trash_delete_nesting;
-    _PyStackChunk *datastack_chunk;
+    _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
     PyObject **datastack_top;
-    PyObject **datastack_limit;
     _PyErr_StackItem *exc_info;          /* NULL: the base item below */
-    _PyErr_StackItem exc_state;          /* the tasklet's base item */
+    PyObject *exc_value;                 /* of the tasklet's base item, whose
+                                            previous_item is always NULL */
     PyObject *context;                   /* strong reference or NULL */
 } actors_pystate;
 
@@ -39,9 +39,8 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     s->trash_delete_nesting = ts->trash_delete_nesting;
     s->datastack_chunk = ts->datastack_chunk;
     s->datastack_top = ts->datastack_top;
-    s->datastack_limit = ts->datastack_limit;
     s->exc_info = ts->exc_info == &ts->exc_state ? NULL : ts->exc_info;
-    s->exc_state = ts->exc_state;
+    s->exc_value = ts->exc_state.exc_value;
     s->context = ts->context;            /* the reference moves into s */
     ts->context = NULL;
 }
@@ -66,14 +65,15 @@ actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)
     ts->trash_delete_nesting = s->trash_delete_nesting;
     ts->datastack_chunk = s->datastack_chunk;
     ts->datastack_top = s->datastack_top;
-    ts->datastack_limit = s->datastack_limit;
-    ts->exc_state = s->exc_state;
+    ts->datastack_limit = s->datastack_chunk == NULL ? NULL :
+        (PyObject **)((char *)s->datastack_chunk + s->datastack_chunk->size);
+    ts->exc_state.exc_value = s->exc_value;
+    ts->exc_state.previous_item = NULL;
     ts->exc_info = s->exc_info ? s->exc_info : &ts->exc_state;
     Py_XSETREF(ts->context, s->context);
     ts->context_ver++;
     s->context = NULL;
-    s->exc_state.exc_value = NULL;
-    s->exc_state.previous_item = NULL;
+    s->exc_value = NULL;
 }
 
 /* Thread state for a tasklet about to run its first Python frame: a fresh
@@ -138,7 +138,7 @@ static inline int
 actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
 {
     Py_VISIT(s->context);
-    Py_VISIT(s->exc_state.exc_value);
+    Py_VISIT(s->exc_value);
     return 0;
 }
 
@@ -146,7 +146,7 @@ static inline void
 actors_pystate_clear(actors_pystate *s)
 {
     Py_CLEAR(s->context);
-    Py_CLEAR(s->exc_state.exc_value);
+    Py_CLEAR(s->exc_value);
 }
 
 /* Let a finalized object that was resurrected be finalized again when it
