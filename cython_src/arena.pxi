@@ -32,8 +32,8 @@ cdef extern from *:
 
 cdef enum:
     REGION_SIZE = 2 << 20
-    CLASS_SHIFT = 6                     # size classes of 64 bytes ...
-    NCLASSES = 64                       # ... up to 4 KiB; larger from malloc
+    CLASS_SHIFT = 5                     # size classes of 32 bytes ...
+    NCLASSES = 128                      # ... up to 4 KiB; larger from malloc
 
 cdef void *free_blocks[NCLASSES + 1]
 cdef char *region_next = NULL

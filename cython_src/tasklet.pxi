@@ -493,49 +493,62 @@ cdef void run_tasklet(TaskletBase self, _PyCFrame *anchor) noexcept:
     actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
                          chunk, CHUNK_SIZE)
     resumed(st)
-    args, kwargs, exc = st.args, st.kwargs, st.exc
-    st.args = st.kwargs = st.exc = None
-    cdef PyObject *r
     if self.flags & OWN_MAIN:
+        st.args = st.kwargs = st.exc = None
         self._main()
         st.args = (None,)
     else:
-        # Called through the C API so that no frame of ours joins the
-        # traceback of what run() raises.  run is looked up even when an
-        # exception was thrown in before the start, as greenlet does.
-        if (<Tasklet>self)._run is not NO_RUN:
-            run = (<Tasklet>self)._run
-            (<Tasklet>self)._run = NO_RUN
-            Py_INCREF(<PyObject *>run)
-            r = <PyObject *>run
+        run_greenlet_ptr(<Tasklet>self, st)
+    if not actors_pystate_chunk_is_root(st.tstate, chunk):
+        Py_FatalError("actors: a finished tasklet left frames behind")
+    actors_pystate_keep_context(&self.pystate, st.tstate)
+
+
+cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
+    """run(*args, **kwargs) of a Tasklet; its result or exception goes to
+    st for the parent.  Called through a pointer so that the C compiler
+    cannot inline it: an actor's saved stack then does not carry room for
+    this frame."""
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    st.args = st.kwargs = st.exc = None
+    cdef PyObject *r
+    # Called through the C API so that no frame of ours joins the traceback
+    # of what run() raises.  run is looked up even when an exception was
+    # thrown in before the start, as greenlet does.
+    if self._run is not NO_RUN:
+        run = self._run
+        self._run = NO_RUN
+        Py_INCREF(<PyObject *>run)
+        r = <PyObject *>run
+    else:
+        r = actors_getattr(<PyObject *>self, "run")
+    if r == NULL:
+        exc = <object>actors_fetch_error()   # no run: that is the error
+        Py_XDECREF(<PyObject *>exc)
+    else:
+        run = <object>r
+        Py_XDECREF(r)
+        if exc is not None:               # thrown in before it ever ran
+            r = NULL
         else:
-            r = actors_getattr(<PyObject *>self, "run")
-        if r == NULL:
-            exc = <object>actors_fetch_error()   # no run: that is the error
-            Py_XDECREF(<PyObject *>exc)
-        else:
-            run = <object>r
-            Py_XDECREF(r)
-            if exc is not None:           # thrown in before it ever ran
-                r = NULL
-            else:
-                r = actors_call(<PyObject *>run, <PyObject *>args,
-                                NULL if kwargs is None else <PyObject *>kwargs)
-                if r != NULL:
-                    st.args = (<object>r,)
-                    Py_XDECREF(r)
-                    r = <PyObject *>st.args
-        if r == NULL and exc is None:
-            exc = <object>actors_fetch_error()
-            Py_XDECREF(<PyObject *>exc)   # the cast above took its own ref
+            r = actors_call(<PyObject *>run, <PyObject *>args,
+                            NULL if kwargs is None else <PyObject *>kwargs)
+            if r != NULL:
+                st.args = (<object>r,)
+                Py_XDECREF(r)
+                r = <PyObject *>st.args
+    if r == NULL and exc is None:
+        exc = <object>actors_fetch_error()
+        Py_XDECREF(<PyObject *>exc)       # the cast above took its own ref
     if exc is not None:
         if isinstance(exc, TaskletExit):  # an exit is a result, not an error
             st.args = (exc,)
         else:
             st.exc = exc
-    if not actors_pystate_chunk_is_root(st.tstate, chunk):
-        Py_FatalError("actors: a finished tasklet left frames behind")
-    actors_pystate_keep_context(&self.pystate, st.tstate)
+
+
+cdef void (*run_greenlet_ptr)(Tasklet, _ThreadState) noexcept
+run_greenlet_ptr = run_greenlet_style
 
 
 cdef void tasklet_rearm(TaskletBase t) noexcept:
