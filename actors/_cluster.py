@@ -1,0 +1,892 @@
+"""Cluster nodes: actors on several processes or machines linked by ZeroMQ.
+
+A node is a scheduler with a name, an incarnation (so that a restarted node
+never passes for its old self) and one ROUTER inbox.  run_node() is the
+root actor of such a scheduler: it names the node, binds the inbox, starts
+the node's actors, joins the cluster through its seeds, runs main, and
+stops gracefully: every peer confirms it has everything sent to it before
+the sockets close.
+
+Three actors serve a node:
+
+- the reader waits on the inbox's zmq.FD with wait_readable().  The FD is
+  edge-triggered: after every wake-up it reads EVENTS and receives until
+  EAGAIN, in bounded bursts (yielding between them).  Between wake-ups it
+  runs the node's tick: heartbeats, failure detection, retries of full
+  outboxes, gossip, seeds.
+- the flusher is kicked (one message per batch) by the first record queued
+  for any peer after a flush; when it runs, everything the other actors
+  queued meanwhile leaves as one frame per peer: that is the coalescing.
+  It also hears of the end of actors registered cluster-wide.
+- the ZAP handler answers libzmq's authentication requests.
+
+Records are sent in the order queued per peer, so messages from one actor
+to another arrive in the order sent.  Sends never block: a full outbox
+(SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
+stays full, or that stays silent, for down_after seconds is declared down:
+every link and monitor to its actors fires with 'noconnection'.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import importlib
+import itertools
+import logging
+import os
+import pickle
+import random
+import time
+
+import zmq
+
+import actors
+from actors import _core
+from actors import _security
+from actors import _transport
+from actors._transport import BadFrame
+
+log = logging.getLogger("actors.cluster")
+
+# The core's namedtuples are created with the wrong __module__, which makes
+# them unpicklable; messages carry them between nodes.
+for _t in (_core.Down, _core.Exit):
+    if _t.__module__ != "actors._core":
+        _t.__module__ = "actors._core"
+
+NodeDown = collections.namedtuple("NodeDown", "name reason")
+NodeDown.__doc__ = ("A node watched with monitor_node() went down: "
+                    "NodeDown(name, reason).")
+NodeDown.__module__ = __name__
+
+_SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
+_BURST = 64                       # frames received before yielding
+_monotonic = time.monotonic
+_pid = _core._pid
+_send = actors.send
+
+
+class NodeStartError(Exception):
+    """A node could not start (address in use, no cookie, no seed...)."""
+
+
+@dataclasses.dataclass
+class NodeConfig:
+    """How a node runs.
+
+    name: unique in the cluster; listen: the ZeroMQ address of its inbox
+    ("tcp://127.0.0.1:7001"; a port of "*" picks a free one); seeds:
+    addresses of nodes to join through ("name@tcp://..." in certs mode);
+    cookie / cookie_file: the cluster secret (else ACTORS_COOKIE or
+    ACTORS_COOKIE_FILE); heartbeat: seconds between heartbeats; down_after:
+    seconds of silence (or of a full outbox) before a peer is declared
+    down; security: "cookie", "certs" (cert_dir) or "none"; max_msg_size:
+    bytes of the largest frame accepted; sndhwm/rcvhwm: frames queued per
+    socket; join_timeout: seconds to wait at start for a seed to answer
+    (None: do not wait); stop_timeout: seconds a graceful stop waits for
+    the peers' confirmations; advertise: the address peers connect to (the
+    bound one by default)."""
+    name: str
+    listen: str
+    seeds: tuple = ()
+    cookie: object = None
+    cookie_file: str = None
+    heartbeat: float = 0.5
+    down_after: float = 3.0
+    security: str = "cookie"
+    cert_dir: str = None
+    max_msg_size: int = 64 * 1024 * 1024
+    sndhwm: int = 1000
+    rcvhwm: int = 1000
+    join_timeout: float = 5.0
+    stop_timeout: float = 5.0
+    advertise: str = None
+
+
+class _Peer:
+    __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
+                 "out", "pending", "last_heard", "full_since", "load",
+                 "bad", "gone")
+
+    def __init__(self, name, inc, addr, pub, index):
+        self.name = name
+        self.inc = inc
+        self.addr = addr
+        self.pub = pub
+        self.index = index
+        self.ident = None
+        self.sock = None
+        self.out = []                 # records not yet framed
+        self.pending = collections.deque()   # frames the socket refused
+        self.last_heard = _monotonic()
+        self.full_since = None
+        self.load = 0
+        self.bad = 0
+        self.gone = False
+
+
+_node = None                      # the Node of this process, while it runs
+
+
+def _ident(name, inc, tag=b""):
+    return name.encode() + b"\0" + str(inc).encode() + tag
+
+
+class Node:
+    """The router the core calls for remote pids, and the node's state."""
+
+    def __init__(self, config):
+        self.cfg = config
+        self.name = config.name
+        self.inc = time.time_ns() ^ random.getrandbits(20)
+        self.peers = {}               # name -> _Peer
+        self.by_index = {}            # node index -> _Peer
+        self.by_ident = {}            # routing id -> _Peer
+        self.seeds = {}               # seed address -> [sock, name, last]
+        self.kicked = False
+        self.dirty = []               # peers with records queued
+        self.flusher = self.reader = self.zap_actor = None
+        self.node_watchers = {}       # node name -> [local Pid]
+        self.spawn_waits = {}         # key -> (peer name, requester Pid)
+        self.spawn_keys = itertools.count(1)
+        self.owned_names = {}         # cluster name -> local Pid we watch
+        self.name_refs = {}           # monitor ref -> name
+        self.stopping = False
+        self.acks_pending = set()
+        self.bad_unknown = 0
+        self.bad_logged = set()
+        self.next_tick = 0.0
+        self.ticks = 0
+        self.ctx = self.inbox = self.zap = None
+        self.addr = None
+        self.cur_ident = b""
+
+    # -- start and stop ---------------------------------------------------
+
+    def start(self):
+        cfg = self.cfg
+        try:
+            self.sec = _security.Security(cfg.security, cfg.cookie,
+                                          cfg.cookie_file, cfg.cert_dir,
+                                          cfg.name)
+        except _security.SecurityError as e:
+            raise NodeStartError(str(e)) from None
+        self.ctx = zmq.Context()
+        try:
+            if self.sec.enabled:
+                self.zap = self.ctx.socket(zmq.REP)
+                self.zap.linger = 0
+                self.zap.bind(_security.ZAP_ENDPOINT)
+            try:
+                self.inbox, bound = _transport.bind_inbox(
+                    self.ctx, cfg.listen, self.sec, cfg)
+            except OSError as e:
+                raise NodeStartError(e.strerror or str(e)) from None
+        except BaseException:
+            self.ctx.destroy(0)
+            raise
+        self.addr = cfg.advertise or bound.replace("0.0.0.0", "127.0.0.1")
+        _core._set_local_node(self.name, self.inc)
+        self.index_of_self = 0
+        self.flusher = actors.spawn(_flusher_main, self)
+        self.reader = actors.spawn(_reader_main, self)
+        if self.zap is not None:
+            self.zap_actor = actors.spawn(_zap_main, self)
+        _core._set_router(self)
+        for seed in cfg.seeds:
+            self.open_seed(seed)
+        if self.seeds and cfg.join_timeout is not None:
+            deadline = _monotonic() + cfg.join_timeout
+            while not self.peers and _monotonic() < deadline:
+                actors.sleep(0.02)
+            if not self.peers:
+                self.close_now()
+                raise NodeStartError(
+                    "no seed answered within %s s (%s): unreachable, not "
+                    "running, or rejecting this node's cookie/key"
+                    % (cfg.join_timeout, ", ".join(self.seeds)))
+
+    def stop(self):
+        """Flush every outbox, say bye, wait for every peer to confirm it
+        has all we sent, then close."""
+        self.stopping = True
+        self.acks_pending = {p.name for p in self.peers.values()}
+        for p in list(self.peers.values()):
+            self.queue(p, ("bye",))
+        self.flush_all()
+        deadline = _monotonic() + self.cfg.stop_timeout
+        while self.acks_pending and _monotonic() < deadline:
+            for p in list(self.peers.values()):
+                if p.pending:
+                    self.drain_pending(p)
+            actors.sleep(0.005)
+        if self.acks_pending:
+            log.warning("node %s: stopped without confirmation from %s",
+                        self.name, ", ".join(sorted(self.acks_pending)))
+        self.close_now(linger=200 if self.acks_pending else 0)
+
+    def close_now(self, linger=0):
+        _core._set_router(None)
+        me = actors.self()
+        refs = []
+        for pid in (self.reader, self.flusher, self.zap_actor):
+            if pid is not None and pid.alive and pid != me:
+                refs.append(actors.monitor(pid))
+                actors.exit(pid, "kill")
+        for ref in refs:
+            actors.receive(lambda m, r=ref: type(m) is _core.Down and
+                           m.ref == r, timeout=2.0, default=None)
+        for p in list(self.peers.values()):
+            if p.sock is not None:
+                p.sock.close(linger)
+        for s in self.seeds.values():
+            s[0].close(0)
+        self.peers.clear()
+        self.by_index.clear()
+        self.ctx.destroy(linger)
+
+    # -- seeds and membership ---------------------------------------------
+
+    def open_seed(self, seed):
+        name, _, addr = seed.rpartition("@")
+        if addr == self.addr or addr == self.cfg.listen:
+            return
+        key = self.sec.seed_server_key(name or None)
+        if self.sec.enabled and key is None:
+            raise NodeStartError("seed %r: in certs mode write seeds as "
+                                 "name@address with DIR/name.key present"
+                                 % seed)
+        sock = _transport.connect_outbox(self.ctx, addr, _ident(
+            self.name, self.inc, b"\0seed"), self.sec, key, self.cfg)
+        self.seeds[addr] = [sock, name, 0.0]
+        self.hello_seed(addr)
+
+    def hello_seed(self, addr):
+        s = self.seeds[addr]
+        s[2] = _monotonic()
+        frames = _transport.encode_batch([self.hello(addr, True)],
+                                         self.cfg.max_msg_size, _unpicklable)
+        for f in frames:
+            _transport.try_send(s[0], f)
+
+    def hello(self, to_addr, reply):
+        return ("hello", self.name, self.inc, self.addr, self.sec.public,
+                to_addr, reply,
+                [(n, pid) for n, pid in self.owned_names.items()])
+
+    def members(self):
+        return ("members", [(p.name, p.inc, p.addr, p.pub)
+                            for p in self.peers.values()])
+
+    def add_peer(self, name, inc, addr, pub):
+        index = _core._node_id(name, inc)
+        p = _Peer(name, inc, addr, pub, index)
+        key = pub if self.sec.mode == "certs" else self.sec.public
+        p.sock = _transport.connect_outbox(
+            self.ctx, addr, _ident(self.name, self.inc), self.sec, key,
+            self.cfg)
+        self.peers[name] = p
+        self.by_index[index] = p
+        log.debug("node %s: peer %s (%s) up", self.name, name, addr)
+        return p
+
+    def on_hello(self, ident, rec):
+        _, name, inc, addr, pub, to_addr, reply, names = rec
+        if not isinstance(name, str) or not isinstance(addr, str):
+            raise ValueError("bad hello")
+        if name == self.name:
+            if inc != self.inc:
+                log.warning("node %s: another node uses this name (%s)",
+                            name, addr)
+            return None
+        if self.sec.mode == "certs" and not self.sec.admits_key(pub):
+            log.warning("node %s: %s announced a key not in the cert dir",
+                        self.name, name)
+            return None
+        p = self.peers.get(name)
+        if p is not None and p.inc != inc:
+            if inc < p.inc:
+                return None                # an old incarnation's straggler
+            self.peer_down(p, "noconnection")
+            p = None
+        new = p is None
+        if new:
+            if self.stopping:
+                return None
+            p = self.add_peer(name, inc, addr, pub)
+            self.queue(p, self.hello(to_addr, False))   # echoes their seed
+            self.queue(p, self.members())
+        elif reply:
+            self.queue(p, self.hello(to_addr, False))
+        if not ident.endswith(b"\0seed"):
+            p.ident = ident
+        self.by_ident[ident] = p
+        p.last_heard = _monotonic()
+        seed = self.seeds.pop(to_addr, None) if not reply else None
+        if seed is not None:
+            seed[0].close(500)
+        for n, pid in names:
+            self.learn_name(n, pid)
+        return p
+
+    def on_members(self, peer, rec):
+        for name, inc, addr, pub in rec[1]:
+            if name == self.name or self.stopping:
+                continue
+            p = self.peers.get(name)
+            if p is None or p.inc < inc:
+                if p is not None:
+                    self.peer_down(p, "noconnection")
+                if self.sec.mode == "certs" and not self.sec.admits_key(pub):
+                    continue
+                q = self.add_peer(name, inc, addr, pub)
+                self.queue(q, self.hello(addr, True))
+
+    def peer_down(self, p, reason, linger=0):
+        if p.gone:
+            return
+        p.gone = True
+        self.peers.pop(p.name, None)
+        self.by_index.pop(p.index, None)
+        for ident in [i for i, q in self.by_ident.items() if q is p]:
+            del self.by_ident[ident]
+        p.out = []
+        p.pending.clear()
+        if p.sock is not None:
+            p.sock.close(linger)
+            p.sock = None
+        self.acks_pending.discard(p.name)
+        log.info("node %s: peer %s down (%s)", self.name, p.name, reason)
+        for key, (name, requester) in list(self.spawn_waits.items()):
+            if name == p.name:
+                del self.spawn_waits[key]
+                _send(requester, _SpawnReply(
+                    key, None, "node %s went down (%s)" % (name, reason)))
+        for w in self.node_watchers.pop(p.name, ()):
+            _send(w, NodeDown(p.name, reason))
+        _core._node_down(p.index, "noconnection")
+        if not self.peers and not self.stopping:
+            for seed in self.cfg.seeds:   # alone again: look for the others
+                addr = seed.rpartition("@")[2]
+                if addr not in self.seeds and addr != self.addr:
+                    try:
+                        self.open_seed(seed)
+                    except Exception:
+                        pass
+
+    # -- the router interface (called by the core) -------------------------
+
+    def queue(self, p, rec):
+        out = p.out
+        if not out:
+            self.dirty.append(p)
+        out.append(rec)
+        if not self.kicked:
+            self.kicked = True
+            _send(self.flusher, None)
+
+    def send(self, pid, msg):
+        p = self.by_index.get(pid.node)
+        if p is None:
+            return                        # its node is gone: dropped
+        out = p.out
+        if not out:
+            self.dirty.append(p)
+        out.append((pid.id, msg))
+        if not self.kicked:
+            self.kicked = True
+            _send(self.flusher, None)
+
+    def exit(self, dest, sender, reason):
+        p = self.by_index.get(dest.node)
+        if p is not None:
+            self.queue(p, ("x", dest.id, sender, _portable(reason)))
+
+    def link(self, remote, local):
+        p = self.by_index.get(remote.node)
+        if p is None:
+            _core._in_exit(local, remote, "noconnection")
+        else:
+            self.queue(p, ("l", remote.id, local))
+
+    def unlink(self, remote, local):
+        p = self.by_index.get(remote.node)
+        if p is not None:
+            self.queue(p, ("ul", remote.id, local))
+
+    def monitor(self, remote, watcher, ref):
+        p = self.by_index.get(remote.node)
+        if p is None:
+            _core._in_down(watcher, ref, remote, "noconnection")
+        else:
+            self.queue(p, ("mon", remote.id, watcher, ref))
+
+    def demonitor(self, remote, ref):
+        p = self.by_index.get(remote.node)
+        if p is not None:
+            self.queue(p, ("dm", remote.id, ref))
+
+    def down(self, watcher, ref, pid, reason):
+        p = self.by_index.get(watcher.node)
+        if p is not None:
+            self.queue(p, ("d", watcher.id, ref, pid, _portable(reason)))
+
+    def alive(self, pid):
+        return pid.node in self.by_index
+
+    def spawn(self, node, fn, args, kwargs, timeout=10.0):
+        ref = _function_ref(fn)
+        if node == "any":
+            here = _core._stats()["processes"]
+            best = min(self.peers.values(), key=lambda p: p.load,
+                       default=None)
+            if best is None or here <= best.load:
+                return actors.spawn(fn, *args, **kwargs)
+            p = best
+            p.load += 1                   # until its next heartbeat says
+        elif node == self.name:
+            return actors.spawn(fn, *args, **kwargs)
+        else:
+            p = self.peers.get(node)
+            if p is None:
+                raise actors.ActorError("node %r is not connected" % (node,))
+        blob = pickle.dumps((args, kwargs), pickle.HIGHEST_PROTOCOL)
+        key = next(self.spawn_keys)
+        me = actors.self()
+        self.spawn_waits[key] = (p.name, me)
+        self.queue(p, ("spawn", key, me, ref[0], ref[1], blob))
+        try:
+            r = actors.receive(lambda m: type(m) is _SpawnReply and
+                               m.key == key, timeout=timeout)
+        finally:
+            self.spawn_waits.pop(key, None)
+        if r.error is not None:
+            raise actors.ActorError("spawn on node %s failed: %s"
+                                    % (p.name, r.error))
+        return r.pid
+
+    # -- flushing ---------------------------------------------------------
+
+    def flush_all(self):
+        dirty, self.dirty = self.dirty, []
+        for p in dirty:
+            if p.gone or not p.out:
+                continue
+            out, p.out = p.out, []
+            p.pending.extend(_transport.encode_batch(
+                out, self.cfg.max_msg_size, _unpicklable))
+            self.drain_pending(p)
+
+    def drain_pending(self, p):
+        pending = p.pending
+        sock = p.sock
+        while pending:
+            if not _transport.try_send(sock, pending[0]):
+                if p.full_since is None:
+                    p.full_since = _monotonic()
+                return False
+            pending.popleft()
+        p.full_since = None
+        return True
+
+    # -- receiving --------------------------------------------------------
+
+    def on_frame(self, parts):
+        if len(parts) != 2:
+            self.bad_frame(None, "%d parts" % len(parts))
+            return
+        ident, frame = parts
+        self.cur_ident = ident
+        p = self.by_ident.get(ident)
+        try:
+            kind, body = _transport.decode(frame)
+        except BadFrame as e:
+            self.bad_frame(p, str(e))
+            return
+        if p is not None:
+            p.last_heard = _monotonic()
+        if kind == "H":
+            if p is not None:
+                p.load = body
+            return
+        i = 0
+        if p is None:
+            # Only a hello opens a conversation.
+            if not body or type(body[0]) is not tuple or body[0][:1] != \
+                    ("hello",):
+                self.bad_frame(None, "records before hello")
+                return
+            try:
+                p = self.on_hello(ident, body[0])
+            except Exception as e:
+                self.bad_frame(None, "bad hello: %s" % e)
+                return
+            if p is None:
+                return
+            i = 1
+        self.on_records(p, body, i)
+
+    def on_records(self, p, body, i):
+        n = len(body)
+        pid = _pid
+        send = _send
+        while i < n:
+            rec = body[i]
+            i += 1
+            try:
+                if type(rec[0]) is int:
+                    send(pid(0, rec[0]), rec[1])
+                else:
+                    handler = _HANDLERS.get(rec[0])
+                    if handler is None:
+                        raise ValueError("unknown record %r" % (rec[0],))
+                    handler(self, p, rec)
+            except _core._ExitSignal:
+                raise
+            except Exception as e:
+                self.bad_frame(p, "bad record: %s: %s"
+                               % (type(e).__name__, e))
+            if p.gone:
+                return
+
+    def bad_frame(self, p, why):
+        if p is None:
+            self.bad_unknown += 1
+            key = None
+        else:
+            p.bad += 1
+            key = (p.name, p.inc)
+        if key not in self.bad_logged:
+            self.bad_logged.add(key)
+            log.warning("node %s: dropped a bad frame from %s: %s (further "
+                        "ones are counted, not logged)", self.name,
+                        "an unknown peer" if p is None else p.name, why)
+
+    # -- records ----------------------------------------------------------
+
+    def on_bye(self, p, rec):
+        self.queue(p, ("bye_ack",))
+        self.flush_all()
+        self.peer_down(p, "noconnection", linger=2000)
+
+    def on_bye_ack(self, p, rec):
+        self.acks_pending.discard(p.name)
+
+    def on_spawn(self, p, rec):
+        _, key, requester, mod, qual, blob = rec
+        try:
+            fn = _resolve(mod, qual)
+            args, kwargs = pickle.loads(blob)
+            pid = actors.spawn(fn, *args, **kwargs)
+            err = None
+        except Exception as e:
+            pid, err = None, "%s: %s" % (type(e).__name__, e)
+        self.queue(p, ("spawned", key, requester, pid, err))
+
+    def on_spawned(self, p, rec):
+        _, key, requester, pid, err = rec
+        if self.spawn_waits.pop(key, None) is not None:
+            _send(requester, _SpawnReply(key, pid, err))
+
+    def on_reg(self, p, rec):
+        self.learn_name(rec[1], rec[2])
+
+    def on_unreg(self, p, rec):
+        names = _core._cluster_names()
+        if names.get(rec[1]) == rec[2]:
+            del names[rec[1]]
+
+    def learn_name(self, name, pid):
+        if not isinstance(name, str) or not isinstance(pid, actors.Pid):
+            raise ValueError("bad name record")
+        _core._cluster_names()[name] = pid
+        if pid.node == 0 and name not in self.owned_names:
+            if pid.alive:
+                self.own_name(name, pid)
+            else:
+                self.drop_name(name, pid)
+
+    def own_name(self, name, pid):
+        self.owned_names[name] = pid
+        self.name_refs[_monitor_for(self.flusher, pid)] = name
+
+    def drop_name(self, name, pid):
+        names = _core._cluster_names()
+        if names.get(name) == pid:
+            del names[name]
+        self.owned_names.pop(name, None)
+        for p in list(self.peers.values()):
+            self.queue(p, ("unreg", name, pid))
+
+    # -- the tick -----------------------------------------------------------
+
+    def tick(self, now):
+        cfg = self.cfg
+        self.next_tick = now + cfg.heartbeat
+        self.ticks += 1
+        load = _core._stats()["processes"]
+        hb = _transport.heartbeat_frame(load)
+        for p in list(self.peers.values()):
+            if p.pending and not self.drain_pending(p) and \
+                    now - p.full_since > cfg.down_after:
+                self.peer_down(p, "noconnection")
+                continue
+            if now - p.last_heard > cfg.down_after:
+                self.peer_down(p, "noconnection")
+                continue
+            if not p.pending:
+                _transport.try_send(p.sock, hb)
+        if self.peers and self.ticks % 4 == 0 and not self.stopping:
+            p = random.choice(list(self.peers.values()))
+            self.queue(p, self.members())
+        for addr, s in list(self.seeds.items()):
+            if now - s[2] > 2.0:
+                self.hello_seed(addr)
+
+
+_HANDLERS = {
+    "hello": lambda node, p, rec: node.on_hello(node.cur_ident, rec),
+    "members": Node.on_members,
+    "x": lambda node, p, r: _core._in_exit(_pid(0, r[1]), r[2], r[3]),
+    "l": lambda node, p, r: _core._in_link(_pid(0, r[1]), r[2]),
+    "ul": lambda node, p, r: _core._in_unlink(_pid(0, r[1]), r[2]),
+    "mon": lambda node, p, r: _core._in_monitor(_pid(0, r[1]), r[2], r[3]),
+    "dm": lambda node, p, r: _core._in_demonitor(_pid(0, r[1]), r[2]),
+    "d": lambda node, p, r: _core._in_down(_pid(0, r[1]), r[2], r[3], r[4]),
+    "spawn": Node.on_spawn,
+    "spawned": Node.on_spawned,
+    "reg": Node.on_reg,
+    "unreg": Node.on_unreg,
+    "bye": Node.on_bye,
+    "bye_ack": Node.on_bye_ack,
+}
+
+
+def _unpicklable(rec, err):
+    log.error("actors cluster: dropped a record that cannot be sent "
+              "(%s): %.200r", err, rec)
+
+
+def _portable(reason):
+    """An exit reason that pickles (exceptions that do not become repr)."""
+    if reason is None or isinstance(reason, (str, int)):
+        return reason
+    try:
+        pickle.loads(pickle.dumps(reason, pickle.HIGHEST_PROTOCOL))
+        return reason
+    except Exception:
+        return repr(reason)
+
+
+def _function_ref(fn):
+    mod = getattr(fn, "__module__", None)
+    qual = getattr(fn, "__qualname__", None)
+    if not mod or not qual or "<" in qual:
+        raise TypeError("spawn(node=...) needs an importable module-level "
+                        "function or Actor class, not %r" % (fn,))
+    if mod == "__main__":
+        raise TypeError("spawn(node=...): %s is defined in __main__, which "
+                        "other nodes cannot import" % qual)
+    return mod, qual
+
+
+def _resolve(mod, qual):
+    obj = importlib.import_module(mod)
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _monitor_for(watcher, pid):
+    """A monitor of pid whose Down goes to watcher (another local actor):
+    the core only monitors for the caller, so the flusher is asked."""
+    ref = actors.monitor(pid) if actors.self() == watcher else None
+    if ref is None:
+        # From another actor: register through the core's remote entry,
+        # which records watcher as a watcher of pid.
+        ref = _core.Ref()
+        _core._in_monitor(pid, watcher, ref)
+    return ref
+
+
+# -- the node's actors --------------------------------------------------------
+
+def _reader_main(node):
+    sock = node.inbox
+    fd = sock.getsockopt(zmq.FD)
+    POLLIN = zmq.POLLIN
+    EVENTS = zmq.EVENTS
+    NOBLOCK = zmq.NOBLOCK
+    while True:
+        n = 0
+        while sock.getsockopt(EVENTS) & POLLIN:
+            try:
+                parts = sock.recv_multipart(NOBLOCK)
+            except zmq.Again:
+                break
+            try:
+                node.on_frame(parts)
+            except _core._ExitSignal:
+                raise
+            except Exception:
+                log.exception("node %s: error handling a frame", node.name)
+            n += 1
+            if n >= _BURST:
+                actors.sleep(0)
+                n = 0
+        now = _monotonic()
+        if now >= node.next_tick:
+            try:
+                node.tick(now)
+            except _core._ExitSignal:
+                raise
+            except Exception:
+                log.exception("node %s: error in the tick", node.name)
+            continue                      # a tick sends: EVENTS again
+        if sock.getsockopt(EVENTS) & POLLIN:
+            continue
+        actors.wait_readable(fd, node.next_tick - now)
+
+
+def _flusher_main(node):
+    Down = _core.Down
+    while True:
+        msg = actors.receive()
+        if msg is None:
+            node.kicked = False
+            try:
+                node.flush_all()
+            except Exception:
+                log.exception("node %s: error flushing", node.name)
+        elif type(msg) is Down:
+            name = node.name_refs.pop(msg.ref, None)
+            if name is not None and node.owned_names.get(name) == msg.pid:
+                node.drop_name(name, msg.pid)
+
+
+def _zap_main(node):
+    sock = node.zap
+    fd = sock.getsockopt(zmq.FD)
+    while True:
+        while sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            reply = node.sec.zap_reply(frames)
+            if reply is None:
+                reply = [b"1.0", frames[1] if len(frames) > 1 else b"",
+                         b"400", b"bad request", b"", b""]
+            sock.send_multipart(reply, zmq.NOBLOCK)
+        if sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            continue
+        actors.wait_readable(fd)
+
+
+# -- entry point and public helpers -------------------------------------------
+
+def run_node(config, main, args=(), kwargs=None):
+    """The root actor of a node: start it, run main(*args, **kwargs), stop
+    gracefully, return main's result (or raise its exception)."""
+    global _node
+    if _node is not None:
+        raise NodeStartError("this process already runs node %r"
+                             % _node.name)
+    if not isinstance(config, NodeConfig):
+        raise TypeError("node= takes a NodeConfig")
+    node = Node(config)
+    node.start()
+    _node = node
+    try:
+        return main(*args, **(kwargs or {}))
+    finally:
+        try:
+            node.stop()
+        finally:
+            _node = None
+
+
+def _current():
+    if _node is None:
+        raise actors.ActorError("this process runs no cluster node")
+    return _node
+
+
+def node_name():
+    """This node's name, or None outside a cluster node."""
+    return None if _node is None else _node.name
+
+
+def nodes():
+    """Names of the nodes this one is connected to."""
+    return [] if _node is None else sorted(_node.peers)
+
+
+def monitor_node(name):
+    """The calling actor gets NodeDown(name, reason) when node name goes
+    down (at once if it is not connected)."""
+    node = _current()
+    me = actors.self()
+    if name not in node.peers:
+        actors.send(me, NodeDown(name, "noconnection"))
+        return
+    node.node_watchers.setdefault(name, []).append(me)
+
+
+def demonitor_node(name):
+    node = _current()
+    me = actors.self()
+    ws = node.node_watchers.get(name)
+    if ws and me in ws:
+        ws.remove(me)
+
+
+def register_cluster(name, pid):
+    """Register pid under name on every node of the cluster; the name goes
+    when the actor ends or its node goes down."""
+    if not isinstance(name, str):
+        raise TypeError("names are strings")
+    node = _current()
+    names = _core._cluster_names()
+    holder = names.get(name)
+    if holder is not None and holder != pid and \
+            (holder.node != 0 or holder.alive):
+        raise actors.NameTakenError("%r is registered to %r" % (name, holder))
+    if pid.node == 0:
+        if not pid.alive:
+            raise actors.ActorDeadError("%r is not alive" % (pid,))
+        names[name] = pid
+        if name not in node.owned_names:
+            node.owned_names[name] = pid
+            node.name_refs[_monitor_for(node.flusher, pid)] = name
+    elif pid.node not in node.by_index:
+        raise actors.ActorDeadError("%r: its node is not connected" % (pid,))
+    else:
+        names[name] = pid
+    for p in list(node.peers.values()):
+        node.queue(p, ("reg", name, pid))
+
+
+def unregister_cluster(name):
+    node = _current()
+    pid = _core._cluster_names().get(name)
+    if pid is None:
+        raise actors.ActorError("%r is not registered" % (name,))
+    node.owned_names.pop(name, None)
+    node.drop_name(name, pid)
+
+
+def whereis_cluster(name):
+    """The Pid registered cluster-wide as name, or None."""
+    return _core._cluster_names().get(name)
+
+
+def stats():
+    """Counters of this node: peers, bad frames, queued records."""
+    node = _current()
+    return {"name": node.name, "incarnation": node.inc, "address": node.addr,
+            "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
+                               "queued": len(p.out) + len(p.pending),
+                               "load": p.load}
+                      for p in node.peers.values()},
+            "bad_frames_unknown": node.bad_unknown}

@@ -1,0 +1,327 @@
+"""Node programs for the cluster tests (no tests here).
+
+Each test node is a subprocess running `python -c` that imports this module
+(tests/ on sys.path) and calls node(scenario, params): the node prints JSON
+lines on stdout ("ready", results) that the test reads.  Functions spawned
+remotely live here too, so that every node can import them.
+"""
+import json
+import os
+import sys
+import time
+
+import actors
+from actors import _cluster, _core
+
+__test__ = False                  # nothing for pytest to collect
+
+
+def out(**kw):
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+
+# -- remote actors ------------------------------------------------------------
+
+class Echo(actors.Actor):
+    def receive(self, msg):
+        if msg == "boom":
+            raise ValueError("boom")
+        return ("echo", msg)
+
+
+def echo_loop():
+    while True:
+        msg = actors.receive()
+        if isinstance(msg, tuple) and msg[0] == "ping":
+            actors.send(msg[1], ("pong", msg[2]))
+        elif msg == "die":
+            raise RuntimeError("asked to die")
+        elif msg == "quit":
+            return
+
+
+def counter(report_to, expected):
+    """Counts ('n', sender, i) messages, checks per-sender order."""
+    last = {}
+    n = 0
+    bad = 0
+    while n < expected:
+        msg = actors.receive(timeout=30, default=None)
+        if msg is None:
+            break
+        _, sender, i = msg
+        if last.get(sender, -1) != i - 1:
+            bad += 1
+        last[sender] = i
+        n += 1
+    actors.send(report_to, ("counted", n, bad))
+
+
+def add(a, b, report_to):
+    actors.send(report_to, ("sum", a + b, _cluster.node_name()))
+
+
+def not_there():
+    pass
+
+
+not_there.__qualname__ = "no_such_function"   # no node can resolve it
+
+
+def wait_for_name(name, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = _cluster.whereis_cluster(name)
+        if pid is not None:
+            return pid
+        actors.sleep(0.01)
+    raise TimeoutError("no cluster name %r" % name)
+
+
+def wait_nodes(n, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(_cluster.nodes()) >= n:
+            return
+        actors.sleep(0.01)
+    raise TimeoutError("nodes: %r" % (_cluster.nodes(),))
+
+
+# -- scenarios (the main of a node) -------------------------------------------
+
+def serve(p):
+    """Register an Echo and an echo_loop cluster-wide; wait for 'stop' at
+    the name '<name>_main'; report what the collector got."""
+    _cluster.register_cluster(p["name"] + "_echo", actors.spawn(Echo))
+    _cluster.register_cluster(p["name"] + "_loop", actors.spawn(echo_loop))
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    out(event="ready", id=actors.self().id)
+    got = []
+    deadline = time.monotonic() + p.get("lifetime", 30)
+    while time.monotonic() < deadline:
+        msg = actors.receive(timeout=max(0.01, deadline - time.monotonic()),
+                             default=None)
+        if msg == "stop":
+            break
+        if msg is not None:
+            got.append(repr(msg))
+    out(event="stopped", got=got)
+    return "ok"
+
+
+def client(p):
+    """Exercise send/ask/spawn/link/monitor against node p['peer']."""
+    peer = p["peer"]
+    wait_nodes(1)
+    res = {"nodes": _cluster.nodes()}
+    echo = wait_for_name(peer + "_echo")
+    loop = wait_for_name(peer + "_loop")
+    res["ask"] = list(actors.ask(echo, "hi", timeout=5))
+    try:
+        actors.ask(echo, "boom", timeout=5)
+    except ValueError as e:
+        res["ask_error"] = str(e)
+    actors.send(loop, ("ping", actors.self(), 7))
+    res["pong"] = list(actors.receive(timeout=5))
+    # by name
+    actors.send(peer + "_loop", ("ping", actors.self(), 8))
+    res["pong_by_name"] = list(actors.receive(timeout=5))
+    # remote spawn
+    pid = actors.spawn(add, 2, 3, actors.self(), node=peer)
+    res["spawned_on_remote"] = pid.node != 0
+    res["sum"] = list(actors.receive(timeout=5))
+    # monitor a remote actor that dies
+    victim = actors.spawn(echo_loop, node=peer)
+    ref = actors.monitor(victim)
+    actors.send(victim, "die")
+    d = actors.receive(lambda m: isinstance(m, actors.Down), timeout=5)
+    res["down"] = [d.ref == ref, d.pid == victim, repr(d.reason)]
+    # link, trapping exits
+    actors.trap_exits(True)
+    victim2 = actors.spawn(echo_loop, node=peer)
+    actors.link(victim2)
+    actors.send(victim2, "die")
+    e = actors.receive(lambda m: isinstance(m, actors.Exit), timeout=5)
+    res["exit"] = [e.pid == victim2, repr(e.reason)]
+    # monitor of a dead remote actor: noproc
+    ref = actors.monitor(victim)
+    d = actors.receive(lambda m: isinstance(m, actors.Down), timeout=5)
+    res["noproc"] = d.reason
+    # spawn of something that does not exist
+    try:
+        actors.spawn(not_there, node=peer)
+    except Exception as e:
+        res["bad_spawn"] = type(e).__name__
+    actors.send(peer + "_main", "stop")
+    out(event="result", **res)
+    return "done"
+
+
+def watch(p):
+    """Monitor the peer's actor and node and link to it; report what
+    arrives and how long after 'armed' it took."""
+    peer = p["peer"]
+    wait_nodes(1)
+    loop = wait_for_name(peer + "_loop")
+    actors.trap_exits(True)
+    ref = actors.monitor(loop)
+    actors.link(loop)
+    _cluster.monitor_node(peer)
+    # make sure the monitor and link reached the peer
+    actors.send(loop, ("ping", actors.self(), 1))
+    actors.receive(lambda m: isinstance(m, tuple) and m[0] == "pong",
+                   timeout=5)
+    out(event="armed")
+    got = {}
+    t0 = time.monotonic()
+    while len(got) < 3 and time.monotonic() - t0 < 20:
+        msg = actors.receive(timeout=1, default=None)
+        if isinstance(msg, actors.Down):
+            got["down"] = [msg.ref == ref, msg.reason]
+        elif isinstance(msg, actors.Exit):
+            got["exit"] = [msg.pid == loop, msg.reason]
+        elif isinstance(msg, _cluster.NodeDown):
+            got["nodedown"] = [msg.name, msg.reason]
+    got["after"] = time.monotonic() - t0
+    got["nodes"] = _cluster.nodes()
+    got["name_gone"] = _cluster.whereis_cluster(peer + "_loop") is None
+    out(event="result", **got)
+    return "done"
+
+
+def blast(p):
+    """Send p['n'] messages to a counter spawned on the peer, then return
+    at once: the graceful stop must deliver all of them."""
+    peer = p["peer"]
+    wait_nodes(1)
+    collector = wait_for_name(peer + "_main")
+    c = actors.spawn(counter, collector, p["n"], node=peer)
+    me = actors.self()
+    for i in range(p["n"]):
+        actors.send(c, ("n", me, i))
+    out(event="sent", n=p["n"])
+    return "sent"
+
+
+def idle(p):
+    """Stay up until told to stop (by 'stop' at '<name>_main') or the
+    lifetime ends; report nodes seen."""
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    if p.get("wait_nodes"):
+        wait_nodes(p["wait_nodes"])
+    out(event="ready", id=actors.self().id, nodes=_cluster.nodes(),
+        inc=_cluster.stats()["incarnation"])
+    deadline = time.monotonic() + p.get("lifetime", 30)
+    got = []
+    while time.monotonic() < deadline:
+        msg = actors.receive(timeout=0.2, default=None)
+        if msg == "stop":
+            break
+        if msg is not None:
+            got.append(repr(msg))
+        if p.get("report_nodes"):
+            out(event="nodes", nodes=_cluster.nodes())
+    out(event="stopped", got=got, nodes=_cluster.nodes(),
+        stats=_cluster.stats())
+    return "ok"
+
+
+def node(scenario, params):
+    cfg = _cluster.NodeConfig(**params["config"])
+    try:
+        result = actors.run(_cluster.run_node, cfg, globals()[scenario],
+                            (params,), {})
+    except _cluster.NodeStartError as e:
+        out(event="start_error", error=str(e))
+        sys.exit(3)
+    out(event="exit", result=result)
+
+
+# -- the test side: starting and stopping node processes ----------------------
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TESTS_DIR)
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class NodeProc:
+    """A node in a subprocess; its JSON lines are read by a thread."""
+
+    def __init__(self, scenario, params, env=None):
+        import queue
+        import subprocess
+        import threading
+        code = ("import sys; sys.path.insert(0, %r); import json, "
+                "test_cluster_app as app; app.node(%r, json.loads(sys.argv[1]))"
+                % (TESTS_DIR, scenario))
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = REPO + os.pathsep + full_env.get(
+            "PYTHONPATH", "")
+        full_env.pop("ACTORS_COOKIE", None)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-c", code,
+             json.dumps(params)],
+            cwd=TESTS_DIR, env=full_env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.stderr = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except ValueError:
+                pass
+        self.lines.put(None)
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+
+    def expect(self, event, timeout=15):
+        import queue
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                msg = self.lines.get(timeout=max(0.01, left))
+            except queue.Empty:
+                msg = None
+                if left > 0:
+                    continue
+            if msg is None:
+                raise AssertionError("no %r from the node (exit %r):\n%s" % (
+                    event, self.proc.poll(), "".join(self.stderr[-40:])))
+            if msg.get("event") == event:
+                return msg
+
+    def wait(self, timeout=15):
+        try:
+            return self.proc.wait(timeout)
+        except Exception:
+            self.kill()
+            raise
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def config(name, port, seeds=(), cookie="secret-cookie", **kw):
+    c = dict(name=name, listen="tcp://127.0.0.1:%d" % port,
+             seeds=["tcp://127.0.0.1:%d" % s for s in seeds], cookie=cookie)
+    c.update(kw)
+    return c
