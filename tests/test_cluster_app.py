@@ -212,14 +212,20 @@ def idle(p):
         wait_nodes(p["wait_nodes"])
     out(event="ready", id=actors.self().id, nodes=_cluster.nodes(),
         inc=_cluster.stats()["incarnation"])
+    if p.get("hello_to"):
+        actors.send(p["hello_to"] + "_main", ("hi", p["name"]))
     deadline = time.monotonic() + p.get("lifetime", 30)
     got = []
     while time.monotonic() < deadline:
-        msg = actors.receive(timeout=0.2, default=None)
+        msg = actors.receive(timeout=0.1, default=None)
         if msg == "stop":
             break
         if msg is not None:
             got.append(repr(msg))
+            if isinstance(msg, tuple) and msg[0] == "counted":
+                break
+        if p.get("stop_file") and os.path.exists(p["stop_file"]):
+            break
         if p.get("report_nodes"):
             out(event="nodes", nodes=_cluster.nodes())
     out(event="stopped", got=got, nodes=_cluster.nodes(),
