@@ -154,6 +154,7 @@ class Node:
         self.stopping = False
         self.acks_pending = set()
         self.bad_unknown = 0
+        self.bad_total = 0
         self.bad_logged = set()
         self.next_tick = 0.0
         self.ticks = 0
@@ -550,6 +551,7 @@ class Node:
                 return
 
     def bad_frame(self, p, why):
+        self.bad_total += 1
         if p is None:
             self.bad_unknown += 1
             key = None
@@ -889,4 +891,5 @@ def stats():
                                "queued": len(p.out) + len(p.pending),
                                "load": p.load}
                       for p in node.peers.values()},
-            "bad_frames_unknown": node.bad_unknown}
+            "bad_frames_unknown": node.bad_unknown,
+            "bad_frames": node.bad_total}

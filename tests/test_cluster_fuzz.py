@@ -1,0 +1,121 @@
+"""A live node fed garbage: raw bytes, unauthenticated ZeroMQ peers, a wrong
+cookie, and random/mutated frames from an authenticated peer.  Nothing from
+the unauthenticated ones is delivered; the node stays up and serves."""
+import os
+import pickle
+import random
+import socket
+import time
+
+import pytest
+
+zmq = pytest.importorskip("zmq")
+
+from actors import _security, _transport
+from test_cluster_app import NodeProc, config, free_port
+
+COOKIE = "secret-cookie"
+
+
+def curve_dealer(ctx, port, ident, cookie):
+    pub, sec = _security.cookie_keypair(cookie.encode())
+    server_pub, _ = _security.cookie_keypair(COOKIE.encode())
+    s = ctx.socket(zmq.DEALER)
+    s.linger = 0
+    s.routing_id = ident
+    s.curve_publickey, s.curve_secretkey = pub, sec
+    s.curve_serverkey = server_pub
+    s.connect("tcp://127.0.0.1:%d" % port)
+    return s
+
+
+def batch(records):
+    return _transport.BATCH + pickle.dumps(records)
+
+
+def hello(name):
+    pub, _ = _security.cookie_keypair(COOKIE.encode())
+    return ("hello", name, 1, "tcp://127.0.0.1:%d" % free_port(), pub,
+            "", False, [])
+
+
+def test_fuzz_live_node(tmp_path):
+    pb, pa = free_port(), free_port()
+    stop = str(tmp_path / "stop")
+    b = NodeProc("idle", {"name": "b", "lifetime": 60, "stop_file": stop,
+                          "config": config("b", pb, max_msg_size=65536)})
+    a = None
+    ctx = zmq.Context()
+    try:
+        target = b.expect("ready")["id"]
+        rng = random.Random(1234)
+        evil = batch([hello("evil"), (target, "evil")])
+        # 1. raw TCP garbage
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", pb), timeout=2) as s:
+                try:
+                    s.sendall(bytes(rng.getrandbits(8) for _ in range(
+                        rng.randrange(1, 2000))))
+                except OSError:
+                    pass
+        # 2. ZeroMQ without CURVE, 3. CURVE with the wrong cookie
+        plain = ctx.socket(zmq.DEALER)
+        plain.linger = 0
+        plain.connect("tcp://127.0.0.1:%d" % pb)
+        wrong = curve_dealer(ctx, pb, b"evil\x001", "not-the-cookie")
+        for s in (plain, wrong):
+            for _ in range(5):
+                s.send(evil, zmq.NOBLOCK)
+        # 4. an authenticated peer sending mutated frames
+        good = curve_dealer(ctx, pb, b"fuzz\x001", COOKIE)
+        good.send(batch([hello("fuzz")]))
+        valid = [batch([(999999, "x" * rng.randrange(100)), ("hb",)]),
+                 batch([("x", 999999, None, "r"), ("mon", 1, 2, 3),
+                        ("spawn", 1), ("d", 1), ("members", [1, 2]),
+                        ("hello",), ("l", 2 ** 70, None), ("unreg",)]),
+                 _transport.heartbeat_frame(5), batch([])]
+        for i in range(3000):
+            f = bytearray(rng.choice(valid))
+            how = i % 5
+            if how == 0:
+                f = f[:rng.randrange(len(f))]
+            elif how == 1:
+                for _ in range(rng.randrange(1, 4)):
+                    f[rng.randrange(len(f))] = rng.getrandbits(8)
+            elif how == 2:
+                f = bytearray(os.urandom(rng.randrange(0, 300)))
+            elif how == 3:
+                f = bytearray(_transport.MAGIC + bytes([rng.getrandbits(8)])
+                              + os.urandom(20))
+            else:
+                f[3:3] = os.urandom(rng.randrange(1, 8))
+            if i % 500 == 7:
+                good.send_multipart([b"extra", bytes(f)])
+            else:
+                good.send(bytes(f))
+        good.send(b"z" * 70000)          # over max_msg_size: cut off
+        time.sleep(0.5)
+        # the node still serves: a fresh authenticated peer gets through
+        good2 = curve_dealer(ctx, pb, b"fuzz2\x001", COOKIE)
+        good2.send(batch([hello("fuzz2"), (target, "still-alive")]))
+        # and a real node joins and talks
+        a = NodeProc("idle", {"name": "a", "wait_nodes": 1, "hello_to": "b",
+                              "lifetime": 60, "stop_file": stop,
+                              "config": config("a", pa, [pb])})
+        a.expect("ready", 20)
+        time.sleep(0.5)
+        open(stop, "w").close()
+        r = b.expect("stopped", 20)
+        assert "'still-alive'" in r["got"]
+        assert "('hi', 'a')" in r["got"]
+        assert not any("evil" in g for g in r["got"])
+        assert "evil" not in r["nodes"]
+        assert r["stats"]["bad_frames"] > 1000      # dropped and counted
+        print(r["stats"], "".join(b.stderr[-20:]))
+        assert b.wait(20) == 0
+        assert a.wait(20) == 0
+    finally:
+        ctx.destroy(0)
+        b.kill()
+        if a is not None:
+            a.kill()
