@@ -331,3 +331,14 @@ def config(name, port, seeds=(), cookie="secret-cookie", **kw):
              seeds=["tcp://127.0.0.1:%d" % s for s in seeds], cookie=cookie)
     c.update(kw)
     return c
+
+
+def spawn_any(p):
+    """Wait for the full mesh, spawn on node='any' a few times."""
+    wait_nodes(p["wait_nodes"])
+    where = []
+    for i in range(p.get("spawns", 0)):
+        actors.spawn(add, i, 0, actors.self(), node="any")
+        where.append(actors.receive(timeout=5)[2])
+    out(event="result", nodes=_cluster.nodes(), where=where)
+    return "ok"
