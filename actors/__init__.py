@@ -34,6 +34,17 @@ else:
         ChildInfo, ChildSpec, StartError, Supervisor, SupervisorError,
     )
     from actors._system import System
+    _CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
+                "monitor_node", "demonitor_node", "node_name")
+
+    def __getattr__(name):
+        # The cluster layer brings in ZeroMQ: import it when first used.
+        if name in _CLUSTER:
+            from actors import _cluster
+            return getattr(_cluster, name)
+        raise AttributeError("module 'actors' has no attribute %r" % name)
+
+    __all__ += list(_CLUSTER)
     __all__ += [
         "ChildInfo", "ChildSpec", "StartError", "Supervisor",
         "SupervisorError",

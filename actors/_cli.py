@@ -70,6 +70,11 @@ def _cmd_bench(args, argv):
     return subprocess.call([sys.executable, script] + list(args.extra))
 
 
+def _cmd_node(args, argv):
+    from actors import _nodecli
+    return _nodecli.main(argv[argv.index("node") + 1:])
+
+
 def _int_at_least(lowest):
     def parse(text):
         value = int(text.replace("_", "").replace(",", ""))
@@ -141,6 +146,11 @@ def _parser():
                     "`actors bench --quick`.",
         add_help=False)  # --help goes on to the script
     be.set_defaults(func=_cmd_bench, passes_extra=True)
+
+    no = sub.add_parser(
+        "node", help="run a cluster node (see `actors node --help`)",
+        add_help=False)  # actors._nodecli parses the rest
+    no.set_defaults(func=_cmd_node, passes_extra=True)
     return ap
 
 

@@ -48,12 +48,6 @@ from actors._transport import BadFrame
 
 log = logging.getLogger("actors.cluster")
 
-# The core's namedtuples are created with the wrong __module__, which makes
-# them unpicklable; messages carry them between nodes.
-for _t in (_core.Down, _core.Exit):
-    if _t.__module__ != "actors._core":
-        _t.__module__ = "actors._core"
-
 NodeDown = collections.namedtuple("NodeDown", "name reason")
 NodeDown.__doc__ = ("A node watched with monitor_node() went down: "
                     "NodeDown(name, reason).")

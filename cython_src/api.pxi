@@ -354,10 +354,14 @@ def _post_request(dest, msg, waiter):
 
 # -- running a system ---------------------------------------------------------
 
-def run(main, *args, **kwargs):
+def run(main, *args, node=None, **kwargs):
     """Run main(*args, **kwargs) as the first actor of a scheduler in this
     thread and return its result (or raise its exception) once it ends;
-    actors still alive then are shut down with reason 'shutdown'."""
+    actors still alive then are shut down with reason 'shutdown'.  With
+    node=NodeConfig(...) this scheduler is a cluster node while main runs."""
+    if node is not None:
+        from actors._cluster import run_node
+        return run(run_node, node, main, args, kwargs)
     cdef Scheduler s = start_scheduler()
     cdef Process root
     try:

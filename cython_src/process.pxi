@@ -9,9 +9,9 @@ log = logging.getLogger("actors")
 cdef object NOTSET = object()
 cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
 
-Down = namedtuple("Down", "ref pid reason")
+Down = namedtuple("Down", "ref pid reason", module="actors")
 Down.__doc__ = "A monitored actor ended: Down(ref, pid, reason)."
-Exit = namedtuple("Exit", "pid reason")
+Exit = namedtuple("Exit", "pid reason", module="actors")
 Exit.__doc__ = "An exit signal received while trapping exits: Exit(pid, reason)."
 
 
@@ -602,9 +602,15 @@ def trap_exits(flag=True):
 
 # -- registry and groups ------------------------------------------------------
 
-def register(name, pid):
+def register(name, pid, scope="local"):
     """Give a live actor a name; send() and ask() take it in place of the
-    Pid.  The name is freed when the actor ends."""
+    Pid.  The name is freed when the actor ends.  scope="cluster" makes it
+    known on every node of the cluster."""
+    if scope == "cluster":
+        from actors._cluster import register_cluster
+        return register_cluster(name, pid)
+    if scope != "local":
+        raise ValueError("scope is 'local' or 'cluster', not %r" % (scope,))
     if not isinstance(name, str):
         raise TypeError("names are strings")
     cdef Process p = lookup(pid)
@@ -619,7 +625,10 @@ def register(name, pid):
     p.extra.names.append(name)
 
 
-def unregister(name):
+def unregister(name, scope="local"):
+    if scope == "cluster":
+        from actors._cluster import unregister_cluster
+        return unregister_cluster(name)
     pid = names.pop(name, None)
     if pid is None:
         raise ActorError("%r is not registered" % (name,))
@@ -629,8 +638,9 @@ def unregister(name):
 
 
 def whereis(name):
-    """The Pid registered as name, or None."""
-    return names.get(name)
+    """The Pid registered as name (on this node, else cluster-wide), or
+    None."""
+    return names.get(name) or cluster_names.get(name)
 
 
 def join(group, pid):

@@ -65,6 +65,7 @@ cdef class Scheduler:
     cdef int budget
     cdef object fatal           # KeyboardInterrupt/SystemExit from an actor
     cdef bint stopping
+    cdef double last_poll       # when fds were last looked at
     cdef bint has_root
     cdef object root_result, root_reason
 
@@ -208,6 +209,7 @@ cdef class Scheduler:
         timeout = None if deadline < 0 else max(0.0, deadline - now())
         events = self.selector.select(timeout)
         self.sleeping = False
+        self.last_poll = now()
         for key, mask in events:
             if key.fd == self.wake_r:
                 try:
@@ -245,6 +247,10 @@ cdef class Scheduler:
                     p = runq.popleft()
                     p.pflags &= ~P_QUEUED
                     self.resume(p)
+                if now() - self.last_poll > 0.005:
+                    # Busy actors must not starve file descriptors (a
+                    # node's heartbeats among them): look at them anyway.
+                    self.wait(0.0)
                 continue
             if self.stopping:
                 if self.nprocs == 0:
