@@ -9,6 +9,7 @@ cdef enum:
     STARTED = 1
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
+    RUN_SET = 8         # a Tasklet's run was given (it may be None)
 
 cdef object Context = contextvars.Context
 cdef object MAIN_TOKEN = object()     # marks the creation of a main tasklet
@@ -148,12 +149,9 @@ cdef class TaskletBase:
 cdef class Tasklet(TaskletBase):
     """A greenlet-like coroutine whose C stack lives on the heap only while
     it is suspended.  ``Tasklet(run=None, parent=None)``."""
-    cdef object _run
+    cdef object _run            # meaningful only with the RUN_SET flag
     cdef object __weakref__
     cdef dict __dict__
-
-    def __cinit__(self, *args, **kwargs):
-        self._run = NO_RUN
 
     def __init__(self, run=NO_RUN, parent=None):
         if run is not NO_RUN:
@@ -173,7 +171,7 @@ cdef class Tasklet(TaskletBase):
 
     @property
     def run(self):
-        if self._run is NO_RUN:
+        if not self.flags & RUN_SET:
             raise AttributeError("run")
         return self._run
 
@@ -182,10 +180,12 @@ cdef class Tasklet(TaskletBase):
         if self.flags & STARTED:
             raise AttributeError("run cannot be set after the tasklet started")
         self._run = value
+        self.flags |= RUN_SET
 
     @run.deleter
     def run(self):
-        self._run = NO_RUN
+        self._run = None
+        self.flags &= ~RUN_SET
 
     @property
     def parent(self):
@@ -515,9 +515,10 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     # Called through the C API so that no frame of ours joins the traceback
     # of what run() raises.  run is looked up even when an exception was
     # thrown in before the start, as greenlet does.
-    if self._run is not NO_RUN:
+    if self.flags & RUN_SET:
         run = self._run
-        self._run = NO_RUN
+        self._run = None
+        self.flags &= ~RUN_SET
         Py_INCREF(<PyObject *>run)
         r = <PyObject *>run
     else:
