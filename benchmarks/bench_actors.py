@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from _memory import mem_available  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(HERE, "peers")
@@ -106,17 +107,6 @@ TARGETS = {
 # --------------------------------------------------------------------------
 # Building and running the peers
 # --------------------------------------------------------------------------
-
-def mem_available():
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
 
 def tail(text, n=5):
     lines = [l for l in (text or "").strip().splitlines() if l.strip()]

@@ -32,6 +32,7 @@ import platform
 import subprocess
 import sys
 import time
+from _memory import rss_bytes, mem_available  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -61,20 +62,6 @@ TARGETS = {  # measurement key -> (limit, kind); kind "ratio" or "bytes"
 # --------------------------------------------------------------------------
 # Worker side: one measurement, one peer, one fresh process.
 # --------------------------------------------------------------------------
-
-def rss_bytes():
-    """Current resident set size of this process, in bytes."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        # No procfs (macOS): fall back to the peak, which for a benchmark
-        # that only grows is close to the current size.  ru_maxrss is in
-        # bytes on macOS, KiB elsewhere.
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-
 
 def load_greenlet_api(peer):
     if peer == "native":
@@ -290,17 +277,6 @@ def peak_rss_bytes():
 # --------------------------------------------------------------------------
 # Parent side: run the workers, print the table.
 # --------------------------------------------------------------------------
-
-def mem_available():
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
 
 def peer_env(peer):
     env = dict(os.environ)

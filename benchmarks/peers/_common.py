@@ -20,6 +20,8 @@ import gc
 import json
 import os
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _memory import rss_bytes  # noqa: E402
 
 MEASUREMENTS = {
     "skynet": 1, "pingpong": 2, "ask": 2, "park": 1, "idle": 1,
@@ -40,17 +42,6 @@ def parse_argv(argv=None):
     if len(nums) != MEASUREMENTS[meas]:
         sys.exit("%s takes %d numeric argument(s)" % (meas, MEASUREMENTS[meas]))
     return meas, nums, keep_gc
-
-
-def rss_bytes():
-    """Current resident set size of this process, in bytes."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
 
 
 def gc_off(keep_gc):
