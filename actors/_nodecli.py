@@ -398,6 +398,8 @@ def run_node_until_stopped(config, app=None, app_args=(), stop=None,
     """Run a node in this thread until a signal or until app returns; the
     exit status.  Raises NodeCliError for a node that cannot start."""
     from actors import _core, _cluster
+    quiet_start = _StartErrorFilter(_cluster.NodeStartError)
+    logging.getLogger("actors").addFilter(quiet_start)
     own_stop = stop is None
     if own_stop:
         stop = _SignalStop()
@@ -412,8 +414,22 @@ def run_node_until_stopped(config, app=None, app_args=(), stop=None,
             raise NodeCliError(EXIT_LISTEN, str(e)) from None
         raise
     finally:
+        logging.getLogger("actors").removeFilter(quiet_start)
         if own_stop:
             stop.close()
+
+
+class _StartErrorFilter(logging.Filter):
+    """The core logs the root actor's crash with its traceback; a node
+    that cannot start is reported in one line instead."""
+
+    def __init__(self, exc_type):
+        super().__init__()
+        self.exc_type = exc_type
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, self.exc_type)
 
 
 # -- worker processes ---------------------------------------------------------
