@@ -247,7 +247,9 @@ def node(scenario, params):
 # -- the test side: starting and stopping node processes ----------------------
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TESTS_DIR)
+# The folder holding the `actors` this test imported (the installed package,
+# or a source tree built in place): the nodes must run the same one.
+ACTORS_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(actors.__file__)))
 
 
 def free_port():
@@ -270,7 +272,7 @@ class NodeProc:
                 "test_cluster_app as app; app.node(%r, json.loads(sys.argv[1]))"
                 % (TESTS_DIR, scenario))
         full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = REPO + os.pathsep + full_env.get(
+        full_env["PYTHONPATH"] = ACTORS_ROOT + os.pathsep + full_env.get(
             "PYTHONPATH", "")
         full_env.pop("ACTORS_COOKIE", None)
         full_env.update(env or {})
