@@ -474,6 +474,7 @@ class Workers:
         self.started = [False] * n      # has it ever stayed up?
         self.deaths = [[] for _ in range(n)]
         self.restarts = [0] * n
+        self.spawned_at = [0.0] * n
         self.given_up = set()
         self.notify = None
         self.stopping = False
@@ -535,7 +536,6 @@ class Workers:
             self._command(i), env=self._environ(), stdin=subprocess.DEVNULL,
             preexec_fn=_pdeathsig if sys.platform.startswith("linux")
             else None)
-        self.spawned_at = getattr(self, "spawned_at", {})
         self.spawned_at[i] = time.monotonic()
 
     def start(self):
