@@ -100,7 +100,7 @@ class NodeConfig:
 class _Peer:
     __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone")
+                 "bad", "gone", "bye_out", "bye_in")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -117,6 +117,8 @@ class _Peer:
         self.load = 0
         self.bad = 0
         self.gone = False
+        self.bye_out = False          # we said bye: nothing more goes out
+        self.bye_in = False           # they said bye: nothing more comes
 
 
 _node = None                      # the Node of this process, while it runs
@@ -150,6 +152,8 @@ class Node:
         self.bad_unknown = 0
         self.bad_total = 0
         self.bad_logged = set()
+        self.departed = {}            # routing id of a peer gone -> expiry
+        self.late = 0                 # records from departed peers, dropped
         self.next_tick = 0.0
         self.ticks = 0
         self.ctx = self.inbox = self.zap = None
@@ -208,6 +212,7 @@ class Node:
         self.acks_pending = {p.name for p in self.peers.values()}
         for p in list(self.peers.values()):
             self.queue(p, ("bye",))
+            p.bye_out = True
         self.flush_all()
         deadline = _monotonic() + self.cfg.stop_timeout
         while self.acks_pending and _monotonic() < deadline:
@@ -343,8 +348,12 @@ class Node:
         p.gone = True
         self.peers.pop(p.name, None)
         self.by_index.pop(p.index, None)
+        expiry = _monotonic() + max(10.0, 3 * self.cfg.down_after)
         for ident in [i for i, q in self.by_ident.items() if q is p]:
             del self.by_ident[ident]
+            # What it sent before it learned of this (a bye_ack crossing
+            # our bye, records in flight) is late, not bad.
+            self.departed[ident] = expiry
         p.out = []
         p.pending.clear()
         if p.sock is not None:
@@ -372,6 +381,8 @@ class Node:
     # -- the router interface (called by the core) -------------------------
 
     def queue(self, p, rec):
+        if p.bye_out and rec[0] != "bye_ack":
+            return                        # we said bye: the peer drops us
         out = p.out
         if not out:
             self.dirty.append(p)
@@ -382,7 +393,7 @@ class Node:
 
     def send(self, pid, msg):
         p = self.by_index.get(pid.node)
-        if p is None:
+        if p is None or p.bye_out:
             return                        # its node is gone: dropped
         out = p.out
         if not out:
@@ -509,6 +520,9 @@ class Node:
             # Only a hello opens a conversation.
             if not body or type(body[0]) is not tuple or body[0][:1] != \
                     ("hello",):
+                if ident in self.departed:
+                    self.late += len(body)   # sent before it heard of it
+                    return
                 self.bad_frame(None, "records before hello")
                 return
             try:
@@ -561,12 +575,17 @@ class Node:
     # -- records ----------------------------------------------------------
 
     def on_bye(self, p, rec):
+        p.bye_in = True
         self.queue(p, ("bye_ack",))
         self.flush_all()
+        if p.name in self.acks_pending:
+            return            # both stopping: wait for its ack of our bye
         self.peer_down(p, "noconnection", linger=2000)
 
     def on_bye_ack(self, p, rec):
         self.acks_pending.discard(p.name)
+        if p.bye_in:
+            self.peer_down(p, "noconnection", linger=2000)
 
     def on_spawn(self, p, rec):
         _, key, requester, mod, qual, blob = rec
@@ -638,6 +657,10 @@ class Node:
         for addr, s in list(self.seeds.items()):
             if now - s[2] > 2.0:
                 self.hello_seed(addr)
+        if self.departed and self.ticks % 8 == 0:
+            for ident, expiry in list(self.departed.items()):
+                if expiry < now:
+                    del self.departed[ident]
 
 
 _HANDLERS = {
@@ -886,4 +909,5 @@ def stats():
                                "load": p.load}
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
+            "late_records": node.late,
             "bad_frames": node.bad_total}

@@ -283,8 +283,10 @@ class NodeProc:
             stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
         self.stderr = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        self.readers = [threading.Thread(target=f, daemon=True)
+                        for f in (self._read, self._read_err)]
+        for t in self.readers:
+            t.start()
 
     def _read(self):
         for line in self.proc.stdout:
@@ -322,6 +324,11 @@ class NodeProc:
             self.kill()
             raise
 
+    def output_done(self, timeout=5):
+        """After the process ended: wait until its output is all read."""
+        for t in self.readers:
+            t.join(timeout)
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -343,4 +350,52 @@ def spawn_any(p):
         actors.spawn(add, i, 0, actors.self(), node="any")
         where.append(actors.receive(timeout=5)[2])
     out(event="result", nodes=_cluster.nodes(), where=where)
+    return "ok"
+
+
+def sink(report_to, senders, n, timeout=30.0):
+    """Counts ('n', sender, i) from each sender (n each), checks order;
+    reports ('sunk', {sender: count}, out_of_order)."""
+    counts = {s: 0 for s in senders}
+    bad = 0
+    deadline = time.monotonic() + timeout
+    while any(c < n for c in counts.values()):
+        left = deadline - time.monotonic()
+        msg = actors.receive(timeout=max(0.0, left), default=None)
+        if msg is None:
+            break
+        _, sender, i = msg
+        if counts.get(sender, -1) != i:
+            bad += 1
+        counts[sender] = i + 1
+    actors.send(report_to, ("sunk", counts, bad))
+
+
+def mesh_traffic(p):
+    """Send p['n'] messages to every other node's sink, starting as soon
+    as its name is known (while the mesh is still forming); report what
+    the local sink got and the node's counters; stay up until stop_file."""
+    me = actors.self()
+    name, others, n = p["name"], p["others"], p["n"]
+    s = actors.spawn(sink, me, others, n)
+    _cluster.register_cluster(name + "_sink", s)
+    out(event="ready")
+    sent = {o: 0 for o in others}
+    deadline = time.monotonic() + 30
+    while any(v < n for v in sent.values()) and time.monotonic() < deadline:
+        for o in others:
+            pid = _cluster.whereis_cluster(o + "_sink")
+            if pid is None or sent[o] >= n:
+                continue
+            for i in range(sent[o], min(n, sent[o] + 97)):
+                actors.send(pid, ("n", name, i))
+            sent[o] = min(n, sent[o] + 97)
+        actors.sleep(0.001)
+    _, counts, bad = actors.receive(
+        lambda m: isinstance(m, tuple) and m[0] == "sunk", timeout=40)
+    out(event="result", sent=sent, counts=counts, out_of_order=bad,
+        nodes=_cluster.nodes(), stats=_cluster.stats())
+    deadline = time.monotonic() + p.get("lifetime", 30)
+    while time.monotonic() < deadline and not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
     return "ok"
