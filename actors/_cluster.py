@@ -79,7 +79,11 @@ class NodeConfig:
     socket; join_timeout: seconds to wait at start for a seed to answer
     (None: do not wait); stop_timeout: seconds a graceful stop waits for
     the peers' confirmations; advertise: the address peers connect to (the
-    bound one by default)."""
+    bound one by default); serializer: how payloads cross, "pickle" (any
+    picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
+    ask requests/replies; exception reasons become (type name, str)
+    pairs; a message msgpack cannot encode is logged and dropped) -- every
+    node of a cluster must use the same one."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -95,6 +99,7 @@ class NodeConfig:
     join_timeout: float = 5.0
     stop_timeout: float = 5.0
     advertise: str = None
+    serializer: str = "pickle"
 
 
 class _Peer:
@@ -159,11 +164,16 @@ class Node:
         self.ctx = self.inbox = self.zap = None
         self.addr = None
         self.cur_ident = b""
+        self.codec = _transport.PICKLE
 
     # -- start and stop ---------------------------------------------------
 
     def start(self):
         cfg = self.cfg
+        try:
+            self.codec = _transport.codec(cfg.serializer)
+        except ValueError as e:
+            raise NodeStartError(str(e)) from None
         try:
             self.sec = _security.Security(cfg.security, cfg.cookie,
                                           cfg.cookie_file, cfg.cert_dir,
@@ -265,7 +275,8 @@ class Node:
         s = self.seeds[addr]
         s[2] = _monotonic()
         frames = _transport.encode_batch([self.hello(addr, True)],
-                                         self.cfg.max_msg_size, _unpicklable)
+                                         self.cfg.max_msg_size, _unpicklable,
+                                         self.codec)
         for f in frames:
             _transport.try_send(s[0], f)
 
@@ -406,7 +417,7 @@ class Node:
     def exit(self, dest, sender, reason):
         p = self.by_index.get(dest.node)
         if p is not None:
-            self.queue(p, ("x", dest.id, sender, _portable(reason)))
+            self.queue(p, ("x", dest.id, sender, self.portable(reason)))
 
     def link(self, remote, local):
         p = self.by_index.get(remote.node)
@@ -435,7 +446,12 @@ class Node:
     def down(self, watcher, ref, pid, reason):
         p = self.by_index.get(watcher.node)
         if p is not None:
-            self.queue(p, ("d", watcher.id, ref, pid, _portable(reason)))
+            self.queue(p, ("d", watcher.id, ref, pid, self.portable(reason)))
+
+    def portable(self, reason):
+        if self.codec is _transport.PICKLE:
+            return _portable(reason)
+        return _msgpack_portable(self, reason)
 
     def alive(self, pid):
         return pid.node in self.by_index
@@ -456,7 +472,12 @@ class Node:
             p = self.peers.get(node)
             if p is None:
                 raise actors.ActorError("node %r is not connected" % (node,))
-        blob = pickle.dumps((args, kwargs), pickle.HIGHEST_PROTOCOL)
+        try:
+            blob = self.codec.dumps((args, kwargs))
+        except Exception as e:
+            raise TypeError("spawn(node=%r): the arguments cannot be sent "
+                            "with the %s serializer: %s"
+                            % (p.name, self.codec.name, e)) from None
         key = next(self.spawn_keys)
         me = actors.self()
         self.spawn_waits[key] = (p.name, me)
@@ -480,7 +501,7 @@ class Node:
                 continue
             out, p.out = p.out, []
             p.pending.extend(_transport.encode_batch(
-                out, self.cfg.max_msg_size, _unpicklable))
+                out, self.cfg.max_msg_size, _unpicklable, self.codec))
             self.drain_pending(p)
 
     def drain_pending(self, p):
@@ -505,7 +526,11 @@ class Node:
         self.cur_ident = ident
         p = self.by_ident.get(ident)
         try:
-            kind, body = _transport.decode(frame)
+            kind, body = _transport.decode(frame, self.codec)
+        except _transport.WrongSerializer as e:
+            self.bad_frame(p, "refused: %s; every node of a cluster needs "
+                           "the same NodeConfig(serializer=...)" % e)
+            return
         except BadFrame as e:
             self.bad_frame(p, str(e))
             return
@@ -591,7 +616,7 @@ class Node:
         _, key, requester, mod, qual, blob = rec
         try:
             fn = _resolve(mod, qual)
-            args, kwargs = pickle.loads(blob)
+            args, kwargs = self.codec.loads(blob)
             pid = actors.spawn(fn, *args, **kwargs)
             err = None
         except Exception as e:
@@ -684,6 +709,18 @@ _HANDLERS = {
 def _unpicklable(rec, err):
     log.error("actors cluster: dropped a record that cannot be sent "
               "(%s): %.200r", err, rec)
+
+
+def _msgpack_portable(node, reason):
+    if reason is None or isinstance(reason, (str, int)):
+        return reason
+    if isinstance(reason, BaseException):
+        return _transport.exception_pair(reason)
+    try:
+        node.codec.dumps(reason)
+        return reason
+    except Exception:
+        return repr(reason)
 
 
 def _portable(reason):

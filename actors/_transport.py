@@ -10,7 +10,12 @@ Frame layout: MAGIC (2 bytes), a kind byte, then the body.
   b"B": a batch, the pickle of a list of records, in the order queued:
         (int id, msg)            a message for the local actor id
         ("kind", ...)            control records (see _cluster.Node.on_*)
+  b"M": the same batch in msgpack (NodeConfig(serializer="msgpack")):
+        Pids, Refs, Down, Exit, ask requests and replies are ext types,
+        exceptions (type name, str) pairs; arrays decode as tuples.
   b"H": a heartbeat, the body is the sender's actor count as ASCII digits.
+A node decodes only its own serializer's batches: a peer using the other
+one is refused (WrongSerializer), never unpickled.
 Anything else is a bad frame: dropped, counted, logged once per peer.
 """
 from __future__ import annotations
@@ -22,6 +27,7 @@ import zmq
 
 MAGIC = b"\xa7\x01"
 BATCH = MAGIC + b"B"
+MBATCH = MAGIC + b"M"
 HEARTBEAT = MAGIC + b"H"
 RECORDS_PER_FRAME = 4096          # split bigger batches (bounded latency)
 _PROTO = pickle.HIGHEST_PROTOCOL
@@ -31,7 +37,163 @@ class BadFrame(Exception):
     """A frame that is not ours (truncated, garbled, oversized...)."""
 
 
-def encode_batch(records, max_size, on_unpicklable):
+class WrongSerializer(BadFrame):
+    """A batch in the other serializer than this node's."""
+
+
+class RemoteError(Exception):
+    """An exception raised on a msgpack node whose type is not a builtin
+    one: type_name and the str() of the original."""
+
+    def __init__(self, type_name, text):
+        super().__init__("%s: %s" % (type_name, text))
+        self.type_name = type_name
+        self.text = text
+
+
+class PickleCodec:
+    name = "pickle"
+    kind = b"B"
+    header = BATCH
+
+    @staticmethod
+    def dumps(obj):
+        return pickle.dumps(obj, _PROTO)
+
+    @staticmethod
+    def loads(data):
+        return pickle.loads(data)
+
+
+# msgpack ext type codes
+_EXT_PID, _EXT_REF, _EXT_DOWN, _EXT_EXIT, _EXT_REQ, _EXT_REPLY, _EXT_EXC = \
+    range(1, 8)
+
+
+def exception_pair(e):
+    """(type name, str) of an exception: how reasons cross msgpack."""
+    return (type(e).__name__, str(e))
+
+
+def exception_from_pair(pair):
+    """An exception to raise from a (type name, str) pair: the builtin
+    exception of that name, else RemoteError."""
+    import builtins
+    name, text = pair
+    cls = getattr(builtins, name, None) if isinstance(name, str) else None
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(text)
+        except Exception:
+            pass
+    return RemoteError(name, text)
+
+
+class MsgpackCodec:
+    """msgpack with the actor types as ext types; only plain data (None,
+    bool, int, float, str, bytes, lists/tuples, dicts) besides them."""
+    name = "msgpack"
+    kind = b"M"
+    header = MBATCH
+
+    def __init__(self):
+        import msgpack
+        from actors import _core
+        self._msgpack = msgpack
+        self._core = _core
+        self._Pid = _core.Pid
+        self._Ref = _core.Ref
+        self._Down = _core.Down
+        self._Exit = _core.Exit
+        self._Request = _core.Request
+        self._Reply = _core._Reply
+        self._packer_args = dict(default=self._default, use_bin_type=True,
+                                 strict_types=True)
+
+    def dumps(self, obj):
+        return self._msgpack.packb(obj, **self._packer_args)
+
+    def loads(self, data):
+        return self._msgpack.unpackb(data, ext_hook=self._ext, use_list=False,
+                                     strict_map_key=False, raw=False)
+
+    def _ident(self, node):
+        ident = self._core._node_ident(node)
+        if ident is None:
+            raise TypeError("a Pid or Ref of a node outside a cluster")
+        return ident
+
+    def _default(self, obj):
+        t = type(obj)
+        if t is tuple:                # strict_types: tuples come here
+            return list(obj)
+        Ext = self._msgpack.ExtType
+        if t is self._Pid or t is self._Ref:
+            name, inc = self._ident(obj.node)
+            return Ext(_EXT_PID if t is self._Pid else _EXT_REF,
+                       self.dumps((name, inc, obj.id)))
+        if t is self._Down:
+            return Ext(_EXT_DOWN, self.dumps(tuple(obj)))
+        if t is self._Exit:
+            return Ext(_EXT_EXIT, self.dumps(tuple(obj)))
+        if t is self._Request:
+            return Ext(_EXT_REQ, self.dumps((obj.msg, obj._reply_to,
+                                             obj._ref)))
+        if t is self._Reply:
+            ref, value, exc = obj.__reduce__()[1]
+            return Ext(_EXT_REPLY, self.dumps(
+                (ref, value, None if exc is None else exception_pair(exc))))
+        if isinstance(obj, BaseException):
+            return Ext(_EXT_EXC, self.dumps(exception_pair(obj)))
+        # subclasses of the plain types (IntEnum, namedtuples...): as plain
+        for base in (bool, int, float, str, bytes, list, dict):
+            if isinstance(obj, base):
+                return base(obj)
+        if isinstance(obj, tuple):
+            return list(obj)
+        raise TypeError("msgpack cannot encode %s objects (NodeConfig("
+                        "serializer='msgpack') carries plain data, Pids, "
+                        "Refs, Down, Exit and exceptions)" % t.__name__)
+
+    def _ext(self, code, data):
+        v = self.loads(data)
+        core = self._core
+        if code == _EXT_PID:
+            return core._pid_at(*v)
+        if code == _EXT_REF:
+            return core._ref_at(*v)
+        if code == _EXT_DOWN:
+            return self._Down(*v)
+        if code == _EXT_EXIT:
+            return self._Exit(*v)
+        if code == _EXT_REQ:
+            return self._Request(*v)
+        if code == _EXT_REPLY:
+            ref, value, exc = v
+            return self._Reply(ref, value, None if exc is None
+                               else exception_from_pair(exc))
+        if code == _EXT_EXC:
+            return tuple(v)
+        raise ValueError("unknown ext type %d" % code)
+
+
+PICKLE = PickleCodec()
+
+
+def codec(name):
+    """The codec of NodeConfig.serializer ('pickle' or 'msgpack')."""
+    if name == "pickle":
+        return PICKLE
+    if name == "msgpack":
+        try:
+            return MsgpackCodec()
+        except ImportError:
+            raise ValueError("serializer='msgpack' needs the msgpack "
+                             "package (pip install msgpack)") from None
+    raise ValueError("serializer is 'pickle' or 'msgpack', not %r" % (name,))
+
+
+def encode_batch(records, max_size, on_unpicklable, codec=PICKLE):
     """Frames (bytes) carrying records in order, each at most max_size
     bytes.  A record that cannot be pickled, or that alone exceeds
     max_size, is passed to on_unpicklable(record, error) and left out."""
@@ -41,13 +203,13 @@ def encode_batch(records, max_size, on_unpicklable):
     while start < n:
         chunk = records[start:start + RECORDS_PER_FRAME]
         start += len(chunk)
-        _encode_chunk(chunk, max_size, on_unpicklable, frames)
+        _encode_chunk(chunk, max_size, on_unpicklable, frames, codec)
     return frames
 
 
-def _encode_chunk(chunk, max_size, on_bad, frames):
+def _encode_chunk(chunk, max_size, on_bad, frames, codec):
     try:
-        body = pickle.dumps(chunk, _PROTO)
+        body = codec.dumps(chunk)
     except Exception as e:
         if len(chunk) == 1:
             on_bad(chunk[0], e)
@@ -55,24 +217,25 @@ def _encode_chunk(chunk, max_size, on_bad, frames):
         body = None
         err = e
     if body is not None and len(body) + len(BATCH) <= max_size:
-        frames.append(BATCH + body)
+        frames.append(codec.header + body)
         return
     if len(chunk) == 1:
         on_bad(chunk[0], err if body is None else
-               ValueError("%d bytes pickled, more than max_msg_size %d"
+               ValueError("%d bytes encoded, more than max_msg_size %d"
                           % (len(body), max_size)))
         return
     half = len(chunk) // 2
-    _encode_chunk(chunk[:half], max_size, on_bad, frames)
-    _encode_chunk(chunk[half:], max_size, on_bad, frames)
+    _encode_chunk(chunk[:half], max_size, on_bad, frames, codec)
+    _encode_chunk(chunk[half:], max_size, on_bad, frames, codec)
 
 
 def heartbeat_frame(load):
     return HEARTBEAT + str(int(load)).encode()
 
 
-def decode(frame):
-    """("B", records) or ("H", load); raises BadFrame."""
+def decode(frame, codec=PICKLE):
+    """("B", records) or ("H", load); raises BadFrame (WrongSerializer for
+    a batch of the other serializer: never decoded)."""
     if len(frame) < 3 or frame[:2] != MAGIC:
         raise BadFrame("no magic")
     kind = frame[2:3]
@@ -81,15 +244,18 @@ def decode(frame):
         if not body.isdigit() or len(body) > 18:
             raise BadFrame("bad heartbeat")
         return "H", int(body)
-    if kind == b"B":
+    if kind == codec.kind:
         try:
-            records = pickle.loads(frame[3:])
+            records = codec.loads(frame[3:])
         except Exception as e:
             raise BadFrame("undecodable batch: %s" % (type(e).__name__,)) \
                 from None
-        if type(records) is not list:
+        if type(records) is not (list if codec is PICKLE else tuple):
             raise BadFrame("a batch is a list")
         return "B", records
+    if kind in (b"B", b"M"):
+        raise WrongSerializer("a %s batch (this node uses %s)" % (
+            "pickle" if kind == b"B" else "msgpack", codec.name))
     raise BadFrame("unknown kind %r" % (kind,))
 
 

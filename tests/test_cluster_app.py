@@ -399,3 +399,29 @@ def mesh_traffic(p):
     while time.monotonic() < deadline and not os.path.exists(p["stop_file"]):
         actors.sleep(0.05)
     return "ok"
+
+
+def msgpack_extras(p):
+    """With serializer='msgpack': a message msgpack cannot encode is logged
+    and dropped, the node keeps serving; exception reasons are pairs."""
+    peer = p["peer"]
+    wait_nodes(1)
+    loop = wait_for_name(peer + "_loop")
+    res = {}
+    actors.send(loop, ("ping", actors.self(), {1, 2}))   # a set: no msgpack
+    actors.send(loop, ("ping", actors.self(), 9))
+    res["pong"] = list(actors.receive(timeout=5))
+    try:
+        actors.spawn(add, {1}, 2, actors.self(), node=peer)
+    except TypeError as e:
+        res["spawn_error"] = str(e)
+    actors.trap_exits(True)
+    victim = actors.spawn(echo_loop, node=peer)
+    actors.link(victim)
+    actors.send(victim, "die")
+    e = actors.receive(lambda m: isinstance(m, actors.Exit), timeout=5)
+    res["exit_reason"] = list(e.reason)
+    res["stats"] = _cluster.stats()
+    actors.send(peer + "_main", "stop")
+    out(event="result", **res)
+    return "done"
