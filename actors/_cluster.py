@@ -55,6 +55,7 @@ NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
+_REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _monotonic = time.monotonic
 _pid = _core._pid
 _send = actors.send
@@ -159,6 +160,8 @@ class Node:
         self.bad_logged = set()
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # records from departed peers, dropped
+        self.lost = {}                # name -> (addr, pub, since): down
+                                      # without a bye, looked for again
         self.next_tick = 0.0
         self.ticks = 0
         self.ctx = self.inbox = self.zap = None
@@ -257,11 +260,12 @@ class Node:
 
     # -- seeds and membership ---------------------------------------------
 
-    def open_seed(self, seed):
+    def open_seed(self, seed, key=None):
         name, _, addr = seed.rpartition("@")
         if addr == self.addr or addr == self.cfg.listen:
             return
-        key = self.sec.seed_server_key(name or None)
+        if key is None:
+            key = self.sec.seed_server_key(name or None)
         if self.sec.enabled and key is None:
             raise NodeStartError("seed %r: in certs mode write seeds as "
                                  "name@address with DIR/name.key present"
@@ -298,6 +302,7 @@ class Node:
             self.cfg)
         self.peers[name] = p
         self.by_index[index] = p
+        self.lost.pop(name, None)
         log.debug("node %s: peer %s (%s) up", self.name, name, addr)
         return p
 
@@ -371,6 +376,10 @@ class Node:
             p.sock.close(linger)
             p.sock = None
         self.acks_pending.discard(p.name)
+        if not p.bye_in and not self.stopping:
+            # Silent or unreachable: a partition heals, so look for it
+            # again (the same incarnation is admitted back by its hello).
+            self.lost[p.name] = (p.addr, p.pub, _monotonic())
         log.info("node %s: peer %s down (%s)", self.name, p.name, reason)
         for key, (name, requester) in list(self.spawn_waits.items()):
             if name == p.name:
@@ -388,6 +397,28 @@ class Node:
                         self.open_seed(seed)
                     except Exception:
                         pass
+
+    def look_for_lost(self, now):
+        """Re-seed from the address of every peer declared down without a
+        bye (a seed socket says hello every 2 s until answered)."""
+        for name, (addr, pub, since) in list(self.lost.items()):
+            if name in self.peers or now - since > _REJOIN_FOR:
+                del self.lost[name]
+                s = self.seeds.get(addr)
+                if s is not None and s[1] == name and name not in self.peers:
+                    self.seeds.pop(addr)[0].close(0)
+                continue
+            if addr in self.seeds:
+                continue
+            key = pub if self.sec.mode == "certs" else None
+            try:
+                self.open_seed("%s@%s" % (name, addr) if key else addr, key)
+            except Exception as e:
+                log.debug("node %s: cannot look for %s at %s: %s",
+                          self.name, name, addr, e)
+                continue
+            if addr in self.seeds and self.seeds[addr][1] == "":
+                self.seeds[addr][1] = name
 
     # -- the router interface (called by the core) -------------------------
 
@@ -682,6 +713,8 @@ class Node:
         for addr, s in list(self.seeds.items()):
             if now - s[2] > 2.0:
                 self.hello_seed(addr)
+        if self.lost and not self.stopping and self.ticks % 2 == 0:
+            self.look_for_lost(now)
         if self.departed and self.ticks % 8 == 0:
             for ident, expiry in list(self.departed.items()):
                 if expiry < now:

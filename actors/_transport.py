@@ -291,6 +291,7 @@ def connect_outbox(ctx, address, ident, security, server_key, cfg):
     sock.immediate = 0
     sock.reconnect_ivl = 100
     sock.reconnect_ivl_max = 1000
+    sock.connect_timeout = 2000       # a SYN into a partition: retry
     security.setup_client(sock, server_key)
     sock.connect(address)
     return sock

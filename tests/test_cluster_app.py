@@ -264,7 +264,7 @@ def free_port():
 class NodeProc:
     """A node in a subprocess; its JSON lines are read by a thread."""
 
-    def __init__(self, scenario, params, env=None):
+    def __init__(self, scenario, params, env=None, prefix=()):
         import queue
         import subprocess
         import threading
@@ -277,7 +277,7 @@ class NodeProc:
         full_env.pop("ACTORS_COOKIE", None)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-X", "faulthandler", "-c", code,
+            list(prefix) + [sys.executable, "-X", "faulthandler", "-c", code,
              json.dumps(params)],
             cwd=TESTS_DIR, env=full_env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
@@ -425,3 +425,27 @@ def msgpack_extras(p):
     actors.send(peer + "_main", "stop")
     out(event="result", **res)
     return "done"
+
+
+def partition(p):
+    """Joined, then (the test cuts the link) NodeDown, then (the test
+    restores it) the same incarnation back and a message each way."""
+    peer = p["peer"]
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    wait_nodes(1, 20)
+    peer_inc = _cluster.stats()["peers"][peer]["incarnation"]
+    _cluster.monitor_node(peer)
+    out(event="joined")
+    msg = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
+                         timeout=30)
+    out(event="down", reason=msg.reason, nodes=_cluster.nodes())
+    wait_nodes(1, 40)
+    inc = _cluster.stats()["peers"][peer]["incarnation"]
+    out(event="rejoined", same_incarnation=inc == peer_inc)
+    wait_for_name(peer + "_main", 10)
+    actors.send(peer + "_main", ("hi", p["name"]))
+    got = actors.receive(lambda m: isinstance(m, tuple) and m[0] == "hi",
+                         timeout=10)
+    out(event="result", got=list(got), nodes=_cluster.nodes())
+    actors.sleep(0.5)                 # let the peer get ours too
+    return "ok"

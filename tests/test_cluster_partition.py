@@ -1,0 +1,99 @@
+"""A partition between two network namespaces the test makes itself (a
+veth pair, link-local 169.254.x addresses that never leave this machine):
+cutting the link makes each node see NodeDown('noconnection') within
+down_after; restoring it brings the same incarnations back together."""
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+zmq = pytest.importorskip("zmq")
+
+from test_cluster_app import NodeProc, config, free_port
+
+IP = shutil.which("ip")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or IP is None,
+    reason="needs root and the `ip` command (iproute2) to make network "
+           "namespaces" if IP is None or os.geteuid() != 0 else "")
+
+DOWN_AFTER = 2.0
+
+
+def ip(*args, ns=None, check=True):
+    cmd = [IP] + (["netns", "exec", ns, IP] if ns else []) + list(args)
+    return subprocess.run(cmd, check=check, capture_output=True, text=True,
+                          timeout=10)
+
+
+@pytest.fixture
+def netns():
+    tag = uuid.uuid4().hex[:6]
+    na, nb = "actA" + tag, "actB" + tag
+    va, vb = "va" + tag, "vb" + tag
+    made = []
+    try:
+        for n in (na, nb):
+            ip("netns", "add", n)
+            made.append(n)
+        ip("link", "add", va, "type", "veth", "peer", "name", vb)
+        ip("link", "set", va, "netns", na)
+        ip("link", "set", vb, "netns", nb)
+        for n, v, addr in ((na, va, "169.254.77.1/24"),
+                           (nb, vb, "169.254.77.2/24")):
+            ip("link", "set", "lo", "up", ns=n)
+            ip("addr", "add", addr, "dev", v, ns=n)
+            ip("link", "set", v, "up", ns=n)
+    except subprocess.CalledProcessError as e:
+        for n in made:
+            ip("netns", "del", n, check=False)
+        pytest.skip("cannot make network namespaces here: %s"
+                    % (e.stderr or e).strip())
+    try:
+        yield (na, va, "169.254.77.1"), (nb, vb, "169.254.77.2")
+    finally:
+        for n in made:                # deleting a namespace drops its veth
+            ip("netns", "del", n, check=False)
+
+
+def test_partition_then_heal(netns):
+    (na, va, aa), (nb, vb, ab) = netns
+    port = free_port()
+    cfg = dict(heartbeat=0.25, down_after=DOWN_AFTER, join_timeout=10)
+    ca = config("a", port, **cfg)
+    ca["listen"] = "tcp://%s:%d" % (aa, port)
+    cb = config("b", port, **cfg)
+    cb["listen"] = "tcp://%s:%d" % (ab, port)
+    cb["seeds"] = ["tcp://%s:%d" % (aa, port)]
+    procs = []
+    try:
+        a = NodeProc("partition", {"name": "a", "peer": "b", "config": ca},
+                     prefix=(IP, "netns", "exec", na))
+        procs.append(a)
+        b = NodeProc("partition", {"name": "b", "peer": "a", "config": cb},
+                     prefix=(IP, "netns", "exec", nb))
+        procs.append(b)
+        a.expect("joined", 30)
+        b.expect("joined", 30)
+        ip("link", "set", va, "down", ns=na)       # cut
+        ip("link", "set", vb, "down", ns=nb)
+        t0 = time.monotonic()
+        for p in (a, b):
+            d = p.expect("down", DOWN_AFTER + 3)
+            assert d["reason"] == "noconnection" and d["nodes"] == []
+        assert time.monotonic() - t0 < DOWN_AFTER + 2.0
+        ip("link", "set", va, "up", ns=na)         # heal
+        ip("link", "set", vb, "up", ns=nb)
+        for p in (a, b):
+            assert p.expect("rejoined", 30)["same_incarnation"] is True
+        assert a.expect("result", 20)["got"] == ["hi", "b"]
+        assert b.expect("result", 20)["got"] == ["hi", "a"]
+        for p in procs:
+            assert p.expect("exit", 20)["result"] == "ok"
+            assert p.wait(20) == 0
+    finally:
+        for p in procs:
+            p.kill()
