@@ -261,6 +261,18 @@ def decode(frame, codec=PICKLE):
 
 # -- sockets ------------------------------------------------------------------
 
+def _zmtp_heartbeats(sock, cfg):
+    """ZMTP PING/PONG on the connection (libzmq >= 4.2), beside the node's
+    own heartbeats: libzmq itself drops a dead TCP connection (and the
+    DEALER reconnects) instead of waiting for the kernel to notice."""
+    try:
+        sock.heartbeat_ivl = max(1, int(cfg.heartbeat * 1000))
+        sock.heartbeat_timeout = max(1, int(cfg.down_after * 1000))
+        sock.heartbeat_ttl = max(100, int(cfg.down_after * 1000))
+    except (AttributeError, zmq.ZMQError):
+        pass                              # an older libzmq: node-level only
+
+
 def bind_inbox(ctx, address, security, cfg):
     """The node's ROUTER, bound; returns (socket, the address bound)."""
     sock = ctx.socket(zmq.ROUTER)
@@ -268,6 +280,7 @@ def bind_inbox(ctx, address, security, cfg):
     sock.rcvhwm = cfg.rcvhwm
     sock.maxmsgsize = cfg.max_msg_size
     sock.router_handover = 1
+    _zmtp_heartbeats(sock, cfg)
     security.setup_server(sock)
     try:
         sock.bind(address)
@@ -292,6 +305,7 @@ def connect_outbox(ctx, address, ident, security, server_key, cfg):
     sock.reconnect_ivl = 100
     sock.reconnect_ivl_max = 1000
     sock.connect_timeout = 2000       # a SYN into a partition: retry
+    _zmtp_heartbeats(sock, cfg)
     security.setup_client(sock, server_key)
     sock.connect(address)
     return sock
