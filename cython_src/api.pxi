@@ -30,6 +30,9 @@ cdef class Actor(Process):
                     try:
                         value = self.receive(msg.msg)
                     except _ExitSignal:
+                        if not msg.replied:       # ended while answering
+                            msg._answer(None, ActorDeadError(
+                                "%r ended before it replied" % (self.pid,)))
                         raise
                     except Exception as e:
                         if not msg.replied:
@@ -127,11 +130,12 @@ cdef object give_up(default, timeout):
 
 
 cdef object taken(Process p, msg):
-    """A Request answered through a thread or an event loop is remembered,
-    so that if p ends without answering, the asker learns it at once (an
-    asking actor learns it from its monitor)."""
+    """A Request whose asker has no monitor on p (a thread, an event loop,
+    an actor on another node) is remembered, so that if p ends without
+    answering, the asker learns it at once."""
     cdef list reqs
-    if type(msg) is Request and not isinstance(msg._reply_to, Pid):
+    if type(msg) is Request and (not isinstance(msg._reply_to, Pid) or
+                                 (<Pid>msg._reply_to).node != 0):
         reqs = p.more().requests
         if reqs is None:
             reqs = p.extra.requests = []
@@ -285,19 +289,25 @@ cdef Process ask_target(dest):
 
 
 cdef object ask_remote(Pid pid, msg, timeout):
-    """ask() of an actor on another node, from an actor: the monitor tells
-    of its end (or of its node's)."""
+    """ask() of an actor on another node, from an actor.  No monitor: the
+    other node answers a request its actor cannot (it is gone, or ends
+    before it replies) with ActorDeadError, and a lost node ends the asks
+    waiting on it (_node_down); one record each way."""
     cdef Process me = current_process_or_none()
     if me is None:
         raise ActorError("ask() of a remote actor works from inside an actor")
     cdef _AskMatch m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
-    m.mref = monitor(pid)
+    m.mref = Ref()
+    waiting = remote_asks.get(pid.node)
+    if waiting is None:
+        waiting = remote_asks[pid.node] = {}
+    waiting[m.mref] = (me.pid, pid)
     send(pid, Request(msg, me.pid, m.ref))
     try:
         r = receive(m, timeout)
     finally:
-        demonitor(m.mref, True)
+        waiting.pop(m.mref, None)
     if type(r) is _Reply:
         if (<_Reply>r).exc is not None:
             raise (<_Reply>r).exc

@@ -7,6 +7,7 @@
 cdef list node_table = [None]     # index -> (name, incarnation); 0: here
 cdef dict node_index = {}         # (name, incarnation) -> index
 cdef dict cluster_names = {}      # name -> Pid, names registered cluster-wide
+cdef dict remote_asks = {}        # node -> {ref: (asker, target)} waiting
 cdef object remote_router = None
 
 
@@ -106,6 +107,10 @@ def _node_down(int index, reason="noconnection"):
     for name in [n for n, pid in cluster_names.items()
                  if (<Pid>pid).node == index]:
         del cluster_names[name]
+    for ref, (asker, target) in remote_asks.pop(index, {}).items():
+        p = <Process>processes.get(asker)
+        if p is not None:
+            deliver(p, Down(ref, target, reason))
     for p in list(processes.values()):
         x = p.extra
         if x is None:
