@@ -202,10 +202,10 @@ def sleep(seconds):
     if seconds <= 0:
         yield_now(p)
         return
-    wait_event(p, now() + seconds, -1, 0)
+    wait_event(p, now() + seconds, -1, False)
 
 
-cdef bint wait_event(Process p, double deadline, int fd, int events) except -1:
+cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
     """Block p until the deadline (if >= 0) or fd's events; True if the fd
     became ready."""
     p.wait_seq += 1
@@ -214,7 +214,7 @@ cdef bint wait_event(Process p, double deadline, int fd, int events) except -1:
     if fd >= 0:
         if fd in p.sched.fd_waiters:
             raise ActorError("another actor already waits for fd %d" % fd)
-        p.sched.selector.register(fd, events)
+        p.sched.arm(fd, write)
         p.sched.fd_waiters[fd] = p
     p.matcher = SLEEPING
     try:
@@ -225,7 +225,8 @@ cdef bint wait_event(Process p, double deadline, int fd, int events) except -1:
     finally:
         if fd >= 0 and p.sched.fd_waiters.get(fd) is p:
             del p.sched.fd_waiters[fd]
-            p.sched.selector.unregister(fd)
+            if not ONESHOT:
+                p.sched.disarm(fd)
         if deadline >= 0 and not p.pflags & P_TIMED_OUT:
             p.sched.stale_timers += 1
         p.matcher = None
@@ -237,16 +238,14 @@ def wait_readable(fd, timeout=None):
     """Suspend the calling actor until fd is readable; False on timeout."""
     cdef Process p = current_process()
     return wait_event(p, -1 if timeout is None else now() + timeout,
-                      fd if isinstance(fd, int) else fd.fileno(),
-                      selectors.EVENT_READ)
+                      fd if isinstance(fd, int) else fd.fileno(), False)
 
 
 def wait_writable(fd, timeout=None):
     """Suspend the calling actor until fd is writable; False on timeout."""
     cdef Process p = current_process()
     return wait_event(p, -1 if timeout is None else now() + timeout,
-                      fd if isinstance(fd, int) else fd.fileno(),
-                      selectors.EVENT_WRITE)
+                      fd if isinstance(fd, int) else fd.fileno(), True)
 
 
 def send_after(seconds, dest, msg):

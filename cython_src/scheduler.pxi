@@ -1,13 +1,24 @@
 # The scheduler: one per thread, run by actors.run() or a System.  A run
-# queue of actors, a timer heap, a selector for file descriptors and for
+# queue of actors, a timer heap, a poller for file descriptors and for
 # wake-ups from other threads.  Every actor's parent is the scheduler's own
 # tasklet: blocking switches back to it, and it switches to the next actor.
 
 import heapq
 import os
-import selectors
+import select
 import threading
 import time
+
+# epoll with one-shot registrations where the system has it: an fd stays
+# registered between waits and a wait costs one epoll_ctl, not two.  poll()
+# elsewhere (registered only while an actor waits).
+cdef bint ONESHOT = hasattr(select, "epoll")
+if ONESHOT:
+    READ = select.EPOLLIN
+    WRITE = select.EPOLLOUT
+else:
+    READ = select.POLLIN
+    WRITE = select.POLLOUT
 
 cdef extern from "<time.h>" nogil:
     ctypedef int clockid_t
@@ -59,7 +70,8 @@ cdef class Scheduler:
     cdef object inbox           # deque: what other threads ask of us
     cdef int wake_r, wake_w
     cdef bint sleeping
-    cdef object selector
+    cdef object poller          # select.epoll or select.poll
+    cdef set armed              # fds registered with the poller
     cdef dict fd_waiters        # fd -> Process
     cdef long long nprocs
     cdef int budget
@@ -78,12 +90,14 @@ cdef class Scheduler:
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.wake_r, selectors.EVENT_READ)
+        self.poller = select.epoll() if ONESHOT else select.poll()
+        self.poller.register(self.wake_r, READ)
+        self.armed = set()
 
     cdef void close(self) noexcept:
         try:
-            self.selector.close()
+            if ONESHOT:
+                self.poller.close()
             os.close(self.wake_r)
             os.close(self.wake_w)
         except OSError:
@@ -200,30 +214,62 @@ cdef class Scheduler:
         return 0
 
     cdef int wait(self, double deadline) except -1:
-        """Sleep in the selector until an fd, a timer or another thread."""
+        """Sleep in the poller until an fd, a timer or another thread."""
         cdef Process p
         self.sleeping = True
         if self.inbox:
             self.sleeping = False
             return 0
-        timeout = None if deadline < 0 else max(0.0, deadline - now())
-        events = self.selector.select(timeout)
+        timeout = -1.0 if deadline < 0 else max(0.0, deadline - now())
+        if ONESHOT:
+            events = self.poller.poll(timeout)
+        else:
+            events = self.poller.poll(None if timeout < 0 else timeout * 1000)
         self.sleeping = False
         self.last_poll = now()
-        for key, mask in events:
-            if key.fd == self.wake_r:
+        for fd, mask in events:
+            if fd == self.wake_r:
                 try:
                     while os.read(self.wake_r, 4096):
                         pass
                 except BlockingIOError:
                     pass
             else:
-                p = self.fd_waiters.pop(key.fd, None)
-                self.selector.unregister(key.fd)
+                p = self.fd_waiters.pop(fd, None)
+                if not ONESHOT:
+                    self.disarm(fd)
                 if p is not None and p.pflags & P_WAITING:
                     p.pflags |= P_IO_READY
                     wake(p)
         return 0
+
+    cdef int arm(self, int fd, bint write) except -1:
+        """Watch fd for its next readiness (once, with epoll)."""
+        mask = WRITE if write else READ
+        if ONESHOT:
+            mask |= select.EPOLLONESHOT
+        if fd in self.armed:
+            try:
+                self.poller.modify(fd, mask)
+            except FileNotFoundError:     # closed meanwhile, number reused
+                self.poller.register(fd, mask)
+        else:
+            try:
+                self.poller.register(fd, mask)
+            except FileExistsError:
+                self.poller.modify(fd, mask)
+            self.armed.add(fd)
+        return 0
+
+    cdef void disarm(self, int fd) noexcept:
+        """Stop watching fd (poll() only: it would report it again and
+        again; a fired one-shot epoll registration is already quiet)."""
+        if fd in self.armed:
+            self.armed.discard(fd)
+            try:
+                self.poller.unregister(fd)
+            except (KeyError, OSError):
+                pass
 
     cdef int loop(self) except -1:
         """Run until the root actor ended and every actor is gone (run()),
