@@ -14,10 +14,10 @@ Three actors serve a node:
   EAGAIN, in bounded bursts (yielding between them).  Between wake-ups it
   runs the node's tick: heartbeats, failure detection, retries of full
   outboxes, gossip, seeds.
-- the flusher is kicked (one message per batch) by the first record queued
-  for any peer after a flush; when it runs, everything the other actors
-  queued meanwhile leaves as one frame per peer: that is the coalescing.
-  It also hears of the end of actors registered cluster-wide.
+- the scheduler flushes after each batch of actors in which a record was
+  queued for a peer (_want_flush, flush_hook): everything queued meanwhile
+  leaves as one frame per peer: that is the coalescing.  The flusher actor
+  hears of the end of actors registered cluster-wide.
 - the ZAP handler answers libzmq's authentication requests.
 
 Records are sent in the order queued per peer, so messages from one actor
@@ -59,6 +59,7 @@ _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _monotonic = time.monotonic
 _pid = _core._pid
 _send = actors.send
+_want_flush = _core._want_flush
 
 
 class NodeStartError(Exception):
@@ -205,6 +206,7 @@ class Node:
         if self.zap is not None:
             self.zap_actor = actors.spawn(_zap_main, self)
         _core._set_router(self)
+        _core._set_flush_hook(self.flush_hook)
         for seed in cfg.seeds:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
@@ -238,8 +240,15 @@ class Node:
                         self.name, ", ".join(sorted(self.acks_pending)))
         self.close_now(linger=200 if self.acks_pending else 0)
 
+    def flush_hook(self):
+        """Called by the scheduler after each batch of actors that queued
+        records: everything queued meanwhile leaves as one frame per peer."""
+        self.kicked = False
+        self.flush_all()
+
     def close_now(self, linger=0):
         _core._set_router(None)
+        _core._set_flush_hook(None)
         me = actors.self()
         refs = []
         for pid in (self.reader, self.flusher, self.zap_actor):
@@ -431,7 +440,7 @@ class Node:
         out.append(rec)
         if not self.kicked:
             self.kicked = True
-            _send(self.flusher, None)
+            _want_flush()
 
     def send(self, pid, msg):
         p = self.by_index.get(pid.node)
@@ -443,7 +452,7 @@ class Node:
         out.append((pid.id, msg))
         if not self.kicked:
             self.kicked = True
-            _send(self.flusher, None)
+            _want_flush()
 
     def exit(self, dest, sender, reason):
         p = self.by_index.get(dest.node)

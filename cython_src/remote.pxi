@@ -48,6 +48,18 @@ def _set_router(router):
     remote_router = router
 
 
+def _set_flush_hook(hook):
+    """hook() is called by this thread's scheduler after a batch of actors
+    ran, when _want_flush() was called during it (or None)."""
+    this_scheduler().flush_hook = hook
+
+
+def _want_flush():
+    cdef Scheduler s = (<_ThreadState>thread_state()).sched
+    if s is not None:
+        s.flush_wanted = True
+
+
 def _cluster_names():
     return cluster_names
 

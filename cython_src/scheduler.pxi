@@ -78,6 +78,8 @@ cdef class Scheduler:
     cdef object fatal           # KeyboardInterrupt/SystemExit from an actor
     cdef bint stopping
     cdef double last_poll       # when fds were last looked at
+    cdef object flush_hook      # the cluster node's outbox flush
+    cdef bint flush_wanted      # records are waiting for flush_hook
     cdef bint has_root
     cdef object root_result, root_reason
 
@@ -293,6 +295,8 @@ cdef class Scheduler:
                     p = runq.popleft()
                     p.pflags &= ~P_QUEUED
                     self.resume(p)
+                if self.flush_wanted:
+                    self.flush()
                 if now() - self.last_poll > 0.005:
                     # Busy actors must not starve file descriptors (a
                     # node's heartbeats among them): look at them anyway.
@@ -307,7 +311,19 @@ cdef class Scheduler:
                 self.shutdown()
                 if runq:
                     continue
+            if self.flush_wanted:
+                self.flush()
             self.wait((<tuple>self.timers[0])[0] if self.timers else -1.0)
+
+    cdef void flush(self) noexcept:
+        """Let the cluster node send what actors queued for other nodes
+        during the batch that just ran: one frame per peer per batch."""
+        self.flush_wanted = False
+        if self.flush_hook is not None:
+            try:
+                self.flush_hook()
+            except BaseException:
+                log.exception("actors: error flushing to other nodes")
 
     def shutdown_call(self):
         self.shutdown()
