@@ -841,8 +841,8 @@ def _reader_main(node):
             except Exception:
                 log.exception("node %s: error in the tick", node.name)
             continue                      # a tick sends: EVENTS again
-        if sock.getsockopt(EVENTS) & POLLIN:
-            continue
+        # The loop above ended on an EVENTS reading without POLLIN and
+        # nothing touched the socket since: the FD will signal what comes.
         actors.wait_readable(fd, node.next_tick - now)
 
 
