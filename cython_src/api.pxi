@@ -1,6 +1,8 @@
 # The actor API: run, spawn, receive, ask, sleep, timers, fd waits, and the
 # class-style Actor.
 
+import signal
+
 cdef class Actor(Process):
     """A class-style actor: subclass it, define receive(self, msg), start it
     with actors.spawn(MyActor, *args).  receive() handles one message; for
@@ -363,6 +365,24 @@ def _post_request(dest, msg, waiter):
 
 # -- running a system ---------------------------------------------------------
 
+cdef object catch_sigint(Scheduler s):
+    """Ctrl-C while actors run: Python raises KeyboardInterrupt in whatever
+    code runs when the handler fires, which may be code that must not fail
+    half-way.  In the main thread, with Python's default handler in place,
+    a handler that only marks the scheduler replaces it; the loop then shuts
+    the actors down and run() raises KeyboardInterrupt.  Returns the handler
+    to put back, or None."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    def interrupted(signum, frame):
+        if s.fatal is None:
+            s.fatal = KeyboardInterrupt()
+        s.sleeping = True                 # make poke() write the wake-up
+        s.poke()
+    return signal.signal(signal.SIGINT, interrupted)
+
+
 def run(main, *args, node=None, **kwargs):
     """Run main(*args, **kwargs) as the first actor of a scheduler in this
     thread and return its result (or raise its exception) once it ends;
@@ -373,12 +393,15 @@ def run(main, *args, node=None, **kwargs):
         return run(run_node, node, main, args, kwargs)
     cdef Scheduler s = start_scheduler()
     cdef Process root
+    previous = catch_sigint(s)
     try:
         root = new_process(s, main, args, kwargs)
         root.pflags |= P_ROOT
         s.has_root = True
         s.loop()
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         stop_scheduler(s)
     if s.fatal is not None:
         raise s.fatal

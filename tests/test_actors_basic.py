@@ -405,24 +405,43 @@ def test_sigint_while_scheduler_idle_in_subprocess():
 
 
 def test_sigint_while_actors_busy_in_subprocess():
-    proc = run_in_subprocess("""
-        import actors, os, signal, threading, time
+    """Ctrl-C (SIGINT from outside) while actors keep the scheduler busy:
+    run() raises KeyboardInterrupt soon, and a new run() works."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+    from _subproc import TESTS_DIR
+    code = textwrap.dedent("""
+        import actors, time
         def spin():
             while True:
                 actors.sleep(0)
         def main():
             for _ in range(10):
                 actors.spawn(spin)
-            threading.Timer(0.2, lambda: os.kill(os.getpid(),
-                                                 signal.SIGINT)).start()
+            print("busy", flush=True)
             t0 = time.monotonic()
             while time.monotonic() - t0 < 20:
                 actors.sleep(0)
             return "not interrupted"
+        t0 = time.monotonic()
         try:
             print(actors.run(main))
         except KeyboardInterrupt:
-            print("KI")
+            print("KI", time.monotonic() - t0 < 10)
         print(actors.run(lambda: "again"))
-    """, timeout=60)
-    assert_ok(proc, "KI\nagain\n")
+    """)
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", code],
+                            cwd=TESTS_DIR, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "busy\n"
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out == "KI True\nagain\n", (out, err)
