@@ -300,3 +300,25 @@ def test_ask_between_systems_from_class_actor_handlers():
         front = s1.spawn(Front, back)
         assert [front.ask(i, timeout=10) for i in range(100)] == \
             [(i + 1) * 2 for i in range(100)]
+
+
+def test_other_threads_run_while_actors_keep_the_scheduler_busy():
+    """A busy scheduler must not starve the process's other threads: a
+    timer thread fires on time while actors switch without pause."""
+    import time as _time
+    fired = []
+
+    def spin():
+        while True:
+            actors.sleep(0)
+
+    def main():
+        for _ in range(10):
+            actors.spawn(spin)
+        t0 = _time.monotonic()
+        threading.Timer(0.2, lambda: fired.append(_time.monotonic() - t0)).start()
+        while not fired and _time.monotonic() - t0 < 10:
+            actors.sleep(0)
+        return fired
+
+    assert actors.run(main) and fired[0] < 2.0, fired
