@@ -289,6 +289,16 @@ cdef Process ask_target(dest):
     return p
 
 
+cdef object reply_value(r, Pid pid):
+    """What ask() returns for what its selective receive got: the reply's
+    value, its exception raised, or ActorDeadError for the target's Down."""
+    if type(r) is _Reply:
+        if (<_Reply>r).exc is not None:
+            raise (<_Reply>r).exc
+        return (<_Reply>r).value
+    raise ActorDeadError("%r ended (%r) before it replied" % (pid, r[2]))
+
+
 cdef object ask_remote(Pid pid, msg, timeout):
     """ask() of an actor on another node, from an actor.  No monitor: the
     other node answers a request its actor cannot (it is gone, or ends
@@ -309,11 +319,7 @@ cdef object ask_remote(Pid pid, msg, timeout):
         r = receive(m, timeout)
     finally:
         waiting.pop(m.mref, None)
-    if type(r) is _Reply:
-        if (<_Reply>r).exc is not None:
-            raise (<_Reply>r).exc
-        return (<_Reply>r).value
-    raise ActorDeadError("%r ended (%r) before it replied" % (pid, r[2]))
+    return reply_value(r, pid)
 
 
 def ask(dest, msg, timeout=5.0):
@@ -344,12 +350,7 @@ def ask(dest, msg, timeout=5.0):
         r = receive(m, timeout)
     finally:
         demonitor(m.mref, True)
-    if type(r) is _Reply:
-        if (<_Reply>r).exc is not None:
-            raise (<_Reply>r).exc
-        return (<_Reply>r).value
-    raise ActorDeadError("%r ended (%r) before it replied"
-                         % (target.pid, r[2]))
+    return reply_value(r, target.pid)
 
 
 def _post_request(dest, msg, waiter):

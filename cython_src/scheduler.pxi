@@ -253,28 +253,16 @@ cdef class Scheduler:
         switch)."""
         cdef actors_epoll_event events[64]
         cdef int i, n
-        cdef Process p
         if not ONESHOT:
             return self.wait(0.0)
         self.last_poll = now()
         n = actors_epoll_peek(self.poller.fileno(), events, 64)
         for i in range(n):
-            if events[i].fd == self.wake_r:
-                try:
-                    while os.read(self.wake_r, 4096):
-                        pass
-                except BlockingIOError:
-                    pass
-            else:
-                p = self.fd_waiters.pop(events[i].fd, None)
-                if p is not None and p.pflags & P_WAITING:
-                    p.pflags |= P_IO_READY
-                    wake(p)
+            self.fd_ready(events[i].fd)
         return 0
 
     cdef int wait(self, double deadline) except -1:
         """Sleep in the poller until an fd, a timer or another thread."""
-        cdef Process p
         self.sleeping = True
         if self.inbox:
             self.sleeping = False
@@ -287,19 +275,26 @@ cdef class Scheduler:
         self.sleeping = False
         self.last_poll = now()
         for fd, mask in events:
-            if fd == self.wake_r:
-                try:
-                    while os.read(self.wake_r, 4096):
-                        pass
-                except BlockingIOError:
+            self.fd_ready(fd)
+        return 0
+
+    cdef int fd_ready(self, int fd) except -1:
+        """fd is ready: drain the wake-up pipe, or wake the actor waiting
+        for fd."""
+        cdef Process p
+        if fd == self.wake_r:
+            try:
+                while os.read(self.wake_r, 4096):
                     pass
-            else:
-                p = self.fd_waiters.pop(fd, None)
-                if not ONESHOT:
-                    self.disarm(fd)
-                if p is not None and p.pflags & P_WAITING:
-                    p.pflags |= P_IO_READY
-                    wake(p)
+            except BlockingIOError:
+                pass
+            return 0
+        p = self.fd_waiters.pop(fd, None)
+        if not ONESHOT:
+            self.disarm(fd)
+        if p is not None and p.pflags & P_WAITING:
+            p.pflags |= P_IO_READY
+            wake(p)
         return 0
 
     cdef int arm(self, int fd, bint write) except -1:
