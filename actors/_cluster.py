@@ -7,13 +7,14 @@ the node's actors, joins the cluster through its seeds, runs main, and
 stops gracefully: every peer confirms it has everything sent to it before
 the sockets close.
 
-Three actors serve a node:
+The scheduler and three actors serve a node:
 
-- the reader waits on the inbox's zmq.FD with wait_readable().  The FD is
-  edge-triggered: after every wake-up it reads EVENTS and receives until
-  EAGAIN, in bounded bursts (yielding between them).  Between wake-ups it
-  runs the node's tick: heartbeats, failure detection, retries of full
-  outboxes, gossip, seeds.
+- no actor reads: the scheduler calls Node.on_readable in its own loop
+  when the inbox's zmq.FD fires (Scheduler.watch_fd).  The FD is
+  edge-triggered: each call receives until EVENTS shows nothing more, in
+  bounded bursts (the scheduler runs the actors woken between them).
+- the ticker runs the node's tick: heartbeats, failure detection, retries
+  of full outboxes, gossip, seeds.
 - the scheduler flushes after each batch of actors in which a record was
   queued for a peer (_want_flush, flush_hook): everything queued meanwhile
   leaves as one frame per peer: that is the coalescing.  The flusher actor
@@ -55,6 +56,9 @@ NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
+_EVENTS = int(zmq.EVENTS)         # ints: pyzmq's enums cost microseconds
+_POLLIN = int(zmq.POLLIN)
+_NOBLOCK = int(zmq.NOBLOCK)
 _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _monotonic = time.monotonic
 _pid = _core._pid
@@ -148,7 +152,7 @@ class Node:
         self.seeds = {}               # seed address -> [sock, name, last]
         self.kicked = False
         self.dirty = []               # peers with records queued
-        self.flusher = self.reader = self.zap_actor = None
+        self.flusher = self.ticker = self.zap_actor = None
         self.node_watchers = {}       # node name -> [local Pid]
         self.spawn_waits = {}         # key -> (peer name, requester Pid)
         self.spawn_keys = itertools.count(1)
@@ -202,7 +206,8 @@ class Node:
         _core._set_local_node(self.name, self.inc)
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
-        self.reader = actors.spawn(_reader_main, self)
+        self.ticker = actors.spawn(_ticker_main, self)
+        _core._watch_fd(self.inbox.getsockopt(zmq.FD), self.on_readable)
         if self.zap is not None:
             self.zap_actor = actors.spawn(_zap_main, self)
         _core._set_router(self)
@@ -249,9 +254,10 @@ class Node:
     def close_now(self, linger=0):
         _core._set_router(None)
         _core._set_flush_hook(None)
+        _core._watch_fd(self.inbox.getsockopt(zmq.FD), None)
         me = actors.self()
         refs = []
-        for pid in (self.reader, self.flusher, self.zap_actor):
+        for pid in (self.ticker, self.flusher, self.zap_actor):
             if pid is not None and pid.alive and pid != me:
                 refs.append(actors.monitor(pid))
                 actors.exit(pid, "kill")
@@ -454,6 +460,21 @@ class Node:
             self.kicked = True
             _want_flush()
 
+    def ask(self, pid, msg, asker, ref):
+        """A request for remote pid from local actor id asker; False if its
+        node is not connected."""
+        p = self.by_index.get(pid.node)
+        if p is None or p.bye_out:
+            return False
+        self.queue(p, ("q", pid.id, asker, ref, msg))
+        return True
+
+    def reply(self, pid, ref, value, exc):
+        """The answer to remote pid's request ref."""
+        p = self.by_index.get(pid.node)
+        if p is not None:
+            self.queue(p, ("r", pid.id, ref, value, exc))
+
     def exit(self, dest, sender, reason):
         p = self.by_index.get(dest.node)
         if p is not None:
@@ -558,11 +579,42 @@ class Node:
 
     # -- receiving --------------------------------------------------------
 
-    def on_frame(self, parts):
-        if len(parts) != 2:
-            self.bad_frame(None, "%d parts" % len(parts))
-            return
-        ident, frame = parts
+    def on_readable(self):
+        """The inbox's FD fired (the scheduler calls this, in its loop):
+        receive until EVENTS shows nothing more, at most _BURST frames;
+        True when it stopped at that limit.  The FD is edge-triggered: an
+        EVENTS reading without POLLIN is what lets the scheduler wait on it
+        again.  The first receive goes without one (a wake-up nearly always
+        brings a frame; a ZMQError costs more than an EVENTS reading, and
+        both cost more than a receive)."""
+        sock = self.inbox
+        recv = sock.recv
+        for n in range(_BURST):
+            try:
+                if n and not sock.get(_EVENTS) & _POLLIN:
+                    return False
+                ident = recv(_NOBLOCK)
+                frame = recv(_NOBLOCK, copy=False)
+                if frame.more:
+                    parts = 2
+                    while frame.more:
+                        frame = recv(_NOBLOCK, copy=False)
+                        parts += 1
+                    self.bad_frame(self.by_ident.get(ident),
+                                   "%d parts" % parts)
+                    continue
+            except zmq.Again:
+                return False
+            except zmq.ZMQError as e:
+                log.error("node %s: inbox: %s", self.name, e)
+                return False
+            try:
+                self.on_frame(ident, frame.buffer)
+            except Exception:
+                log.exception("node %s: error handling a frame", self.name)
+        return True
+
+    def on_frame(self, ident, frame):
         self.cur_ident = ident
         p = self.by_ident.get(ident)
         try:
@@ -604,12 +656,23 @@ class Node:
         n = len(body)
         pid = _pid
         send = _send
+        in_request = _core._in_request
+        in_reply = _core._in_reply
+        index = p.index
         while i < n:
             rec = body[i]
             i += 1
             try:
-                if type(rec[0]) is int:
-                    send(pid(0, rec[0]), rec[1])
+                kind = rec[0]
+                if type(kind) is int:
+                    send(pid(0, kind), rec[1])
+                elif kind == "q":
+                    in_request(index, rec)
+                elif kind == "r":
+                    exc = rec[4]
+                    if type(exc) is tuple:        # msgpack: (type, str)
+                        exc = _transport.exception_from_pair(exc)
+                    in_reply(rec[1], rec[2], rec[3], exc)
                 else:
                     handler = _HANDLERS.get(rec[0])
                     if handler is None:
@@ -809,29 +872,9 @@ def _monitor_for(watcher, pid):
 
 # -- the node's actors --------------------------------------------------------
 
-def _reader_main(node):
-    sock = node.inbox
-    fd = sock.getsockopt(zmq.FD)
-    POLLIN = zmq.POLLIN
-    EVENTS = zmq.EVENTS
-    NOBLOCK = zmq.NOBLOCK
+def _ticker_main(node):
+    """The node's clock: heartbeats, failure detection, gossip, seeds."""
     while True:
-        n = 0
-        while sock.getsockopt(EVENTS) & POLLIN:
-            try:
-                parts = sock.recv_multipart(NOBLOCK)
-            except zmq.Again:
-                break
-            try:
-                node.on_frame(parts)
-            except _core._ExitSignal:
-                raise
-            except Exception:
-                log.exception("node %s: error handling a frame", node.name)
-            n += 1
-            if n >= _BURST:
-                actors.sleep(0)
-                n = 0
         now = _monotonic()
         if now >= node.next_tick:
             try:
@@ -840,10 +883,7 @@ def _reader_main(node):
                 raise
             except Exception:
                 log.exception("node %s: error in the tick", node.name)
-            continue                      # a tick sends: EVENTS again
-        # The loop above ended on an EVENTS reading without POLLIN and
-        # nothing touched the socket since: the FD will signal what comes.
-        actors.wait_readable(fd, node.next_tick - now)
+        actors.sleep(max(0.0, node.next_tick - _monotonic()))
 
 
 def _flusher_main(node):

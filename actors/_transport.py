@@ -9,6 +9,8 @@ on loopback, one send per message ~300k).
 Frame layout: MAGIC (2 bytes), a kind byte, then the body.
   b"B": a batch, the pickle of a list of records, in the order queued:
         (int id, msg)            a message for the local actor id
+        ("q", id, asker id, ref id, msg)   an ask() of the local actor id
+        ("r", asker id, ref id, value, exc) the answer to one of ours
         ("kind", ...)            control records (see _cluster.Node.on_*)
   b"M": the same batch in msgpack (NodeConfig(serializer="msgpack")):
         Pids, Refs, Down, Exit, ask requests and replies are ext types,
@@ -76,17 +78,26 @@ def exception_pair(e):
 
 
 def exception_from_pair(pair):
-    """An exception to raise from a (type name, str) pair: the builtin
-    exception of that name, else RemoteError."""
+    """An exception to raise from a (type name, str) pair: the builtin or
+    actors exception of that name (ActorDeadError, Timeout...), else
+    RemoteError."""
     import builtins
+    from actors import _core
     name, text = pair
-    cls = getattr(builtins, name, None) if isinstance(name, str) else None
+    cls = None
+    if isinstance(name, str):
+        cls = getattr(builtins, name, None) or (
+            getattr(_core, name, None) if name in _ACTORS_ERRORS else None)
     if isinstance(cls, type) and issubclass(cls, Exception):
         try:
             return cls(text)
         except Exception:
             pass
     return RemoteError(name, text)
+
+
+_ACTORS_ERRORS = frozenset(("ActorError", "ActorDeadError", "NameTakenError",
+                            "Timeout"))
 
 
 class MsgpackCodec:

@@ -214,7 +214,7 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
     if deadline >= 0:
         p.sched.add_timer(deadline, p, p.wait_seq)
     if fd >= 0:
-        if fd in p.sched.fd_waiters:
+        if fd in p.sched.fd_waiters or fd in p.sched.fd_callbacks:
             raise ActorError("another actor already waits for fd %d" % fd)
         p.sched.arm(fd, write)
         p.sched.fd_waiters[fd] = p
@@ -313,8 +313,10 @@ cdef object ask_remote(Pid pid, msg, timeout):
     waiting = remote_asks.get(pid.node)
     if waiting is None:
         waiting = remote_asks[pid.node] = {}
+    if remote_router is None or \
+            not remote_router.ask(pid, msg, me.pid.id, m.ref.id):
+        raise ActorDeadError("%r: its node is not connected" % (pid,))
     waiting[m.mref] = (me.pid, pid)
-    send(pid, Request(msg, me.pid, m.ref))
     try:
         r = receive(m, timeout)
     finally:

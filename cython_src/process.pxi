@@ -246,10 +246,16 @@ class Request:
             raise ActorError("this request was already answered")
         self.replied = True
         to = self._reply_to
-        if isinstance(to, Pid):
-            send(to, _Reply(self._ref, value, exc))
-        else:
+        if type(to) is not Pid:
             to.deliver(value, exc)
+        elif (<Pid>to).node != 0 and remote_router is not None and \
+                type(self._ref) is Ref and \
+                (<Ref>self._ref).node == (<Pid>to).node:
+            # A reply record carries ids only: no Pid, Ref or _Reply to
+            # pickle (remote.pxi: _in_reply builds them on the asker's node).
+            remote_router.reply(to, (<Ref>self._ref).id, value, exc)
+        else:
+            send(to, _Reply(self._ref, value, exc))
 
     def __repr__(self):
         return "Request(%r)" % (self.msg,)

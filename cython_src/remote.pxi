@@ -60,6 +60,24 @@ def _want_flush():
         s.flush_wanted = True
 
 
+def _in_request(int node, tuple rec):
+    """A remote actor's ask(), record ("q", target id, asker id, ref id,
+    msg): the local target gets a Request whose reply goes back."""
+    send(_pid(0, rec[1]), Request(rec[4], _pid(node, rec[2]),
+                                  _ref(node, rec[3])))
+
+
+def _in_reply(long long asker, long long ref, value, exc):
+    """The answer to an ask() of this node's actor asker."""
+    send(_pid(0, asker), _Reply(_ref(0, ref), value, exc))
+
+
+def _watch_fd(int fd, callback):
+    """callback() runs in this thread's scheduler loop each time fd turns
+    readable (None: stop); see Scheduler.watch_fd."""
+    this_scheduler().watch_fd(fd, callback)
+
+
 def _cluster_names():
     return cluster_names
 

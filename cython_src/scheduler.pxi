@@ -102,6 +102,8 @@ cdef class Scheduler:
     cdef object poller          # select.epoll or select.poll
     cdef set armed              # fds registered with the poller
     cdef dict fd_waiters        # fd -> Process
+    cdef dict fd_callbacks      # fd -> callable run in the loop (watch_fd)
+    cdef list fd_again          # fds whose callback asked to run again
     cdef long long nprocs
     cdef int budget
     cdef object fatal           # KeyboardInterrupt/SystemExit from an actor
@@ -118,6 +120,8 @@ cdef class Scheduler:
         self.timers = []
         self.inbox = deque()
         self.fd_waiters = {}
+        self.fd_callbacks = {}
+        self.fd_again = []
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -289,13 +293,55 @@ cdef class Scheduler:
             except BlockingIOError:
                 pass
             return 0
-        p = self.fd_waiters.pop(fd, None)
         if not ONESHOT:
             self.disarm(fd)
+        cb = self.fd_callbacks.get(fd)
+        if cb is not None:
+            return self.call_fd(fd, cb)
+        p = self.fd_waiters.pop(fd, None)
         if p is not None and p.pflags & P_WAITING:
             p.pflags |= P_IO_READY
             wake(p)
         return 0
+
+    cdef int call_fd(self, int fd, cb) except -1:
+        """Run a watched fd's callback in the loop's own context (no actor
+        switch, no timer): a node's inbox costs one call per wake-up.  A true
+        result means it stopped at a burst limit: it runs again after the
+        actors it woke; otherwise the fd is armed again."""
+        try:
+            again = cb()
+        except BaseException:
+            log.exception("actors: error in the callback watching fd %d", fd)
+            again = False
+        if self.fd_callbacks.get(fd) is not cb:
+            return 0                      # unwatched (or replaced) meanwhile
+        if again:
+            self.fd_again.append(fd)
+        else:
+            self.arm(fd, False)
+        return 0
+
+    cdef int run_fd_again(self) except -1:
+        fds, self.fd_again = self.fd_again, []
+        for fd in fds:
+            cb = self.fd_callbacks.get(fd)
+            if cb is not None:
+                self.call_fd(fd, cb)
+        return 0
+
+    def watch_fd(self, int fd, callback):
+        """Call callback() in the loop whenever fd turns readable (None:
+        stop watching).  It must not block; it returns True when it left
+        work for another call."""
+        if callback is None:
+            self.fd_callbacks.pop(fd, None)
+            self.disarm(fd)
+            return
+        if fd in self.fd_waiters:
+            raise ActorError("an actor waits for fd %d already" % fd)
+        self.fd_callbacks[fd] = callback
+        self.fd_again.append(fd)          # look once: it may be ready now
 
     cdef int arm(self, int fd, bint write) except -1:
         """Watch fd for its next readiness (once, with epoll)."""
@@ -337,6 +383,8 @@ cdef class Scheduler:
                 self.drain_inbox()
             if self.timers:
                 self.fire_timers()
+            if self.fd_again:
+                self.run_fd_again()
             if not self.stopping and (self.fatal is not None or (
                     self.has_root and self.root_reason is not NOTSET)):
                 self.shutdown()
@@ -365,6 +413,8 @@ cdef class Scheduler:
                     continue
             if self.flush_wanted:
                 self.flush()
+            if self.fd_again:
+                continue
             self.wait((<tuple>self.timers[0])[0] if self.timers else -1.0)
 
     cdef void flush(self) noexcept:

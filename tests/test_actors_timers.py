@@ -252,6 +252,48 @@ def test_wait_readable_timeout_returns_false():
         os.close(w)
 
 
+def test_watched_fd_callback_runs_in_the_loop():
+    """_watch_fd (what a cluster node's inbox uses): the callback runs in
+    the scheduler's loop each time the fd turns readable, again after the
+    woken actors when it returns True, never after it is unwatched."""
+    from actors import _core
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    try:
+        def main():
+            me = actors.self()
+            calls = []
+
+            def on_readable():
+                data = os.read(r, 1)          # one byte per call
+                calls.append(data)
+                actors.send(me, data)
+                return len(calls) in (2, 3)   # a burst limit, twice
+
+            _core._watch_fd(r, on_readable)
+            with pytest.raises(actors.ActorError):
+                actors.wait_readable(r, timeout=0.01)
+            os.write(w, b"a")
+            first = actors.receive(timeout=2)
+            os.write(w, b"bcd")                 # 3 bytes: b, then c, d again
+            rest = [actors.receive(timeout=2) for _ in range(3)]
+            actors.sleep(0.05)
+            n = len(calls)
+            _core._watch_fd(r, None)
+            os.write(w, b"e")
+            actors.sleep(0.05)
+            late = len(calls) - n
+            ok = actors.wait_readable(r, timeout=1)   # usable by actors again
+            return first, rest, n, late, ok
+        first, rest, n, late, ok = actors.run(main)
+        assert first == b"a"
+        assert rest == [b"b", b"c", b"d"]
+        assert n == 4 and late == 0 and ok is True
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_wait_readable_other_actors_keep_running():
     r, w = os.pipe()
     try:

@@ -122,6 +122,15 @@ def client(p):
         actors.ask(echo, "boom", timeout=5)
     except ValueError as e:
         res["ask_error"] = str(e)
+    # Pids inside an ask and its reply come back as the same Pids
+    res["ask_pid"] = actors.ask(echo, actors.self(), timeout=5)[1] == \
+        actors.self()
+    # an actor on a node that is not connected: ActorDeadError at once
+    t0 = time.monotonic()
+    try:
+        actors.ask(_core._pid_at("ghost", 1, 5), "hi", timeout=5)
+    except actors.ActorDeadError:
+        res["ask_ghost_s"] = time.monotonic() - t0
     actors.send(loop, ("ping", actors.self(), 7))
     res["pong"] = list(actors.receive(timeout=5))
     # by name
@@ -144,6 +153,12 @@ def client(p):
     actors.send(victim2, "die")
     e = actors.receive(lambda m: isinstance(m, actors.Exit), timeout=5)
     res["exit"] = [e.pid == victim2, repr(e.reason)]
+    # ask of a dead remote actor: its node answers ActorDeadError
+    t0 = time.monotonic()
+    try:
+        actors.ask(victim, "hi", timeout=5)
+    except actors.ActorDeadError:
+        res["ask_dead_s"] = time.monotonic() - t0
     # monitor of a dead remote actor: noproc
     ref = actors.monitor(victim)
     d = actors.receive(lambda m: isinstance(m, actors.Down), timeout=5)

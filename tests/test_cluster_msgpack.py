@@ -38,6 +38,8 @@ def test_msgpack_send_ask_spawn_link_monitor(procs):
     assert r["nodes"] == ["b"]
     assert r["ask"] == ["echo", "hi"]
     assert r["ask_error"] == "boom"          # a builtin ValueError again
+    assert r["ask_pid"] is True
+    assert r["ask_ghost_s"] < 1.0 and r["ask_dead_s"] < 2.0
     assert r["pong"] == ["pong", 7]
     assert r["pong_by_name"] == ["pong", 8]
     assert r["spawned_on_remote"] is True
