@@ -60,6 +60,7 @@ _EVENTS = int(zmq.EVENTS)         # ints: pyzmq's enums cost microseconds
 _POLLIN = int(zmq.POLLIN)
 _NOBLOCK = int(zmq.NOBLOCK)
 _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
+_REJOIN = "rejoin"                # a hello's reply field: "I declared you down"
 _monotonic = time.monotonic
 _pid = _core._pid
 _send = actors.send
@@ -111,7 +112,7 @@ class NodeConfig:
 class _Peer:
     __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone", "bye_out", "bye_in")
+                 "bad", "gone", "bye_out", "bye_in", "since")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -130,6 +131,7 @@ class _Peer:
         self.gone = False
         self.bye_out = False          # we said bye: nothing more goes out
         self.bye_in = False           # they said bye: nothing more comes
+        self.since = _monotonic()
 
 
 _node = None                      # the Node of this process, while it runs
@@ -275,7 +277,7 @@ class Node:
 
     # -- seeds and membership ---------------------------------------------
 
-    def open_seed(self, seed, key=None):
+    def open_seed(self, seed, key=None, rejoin=False):
         name, _, addr = seed.rpartition("@")
         if addr == self.addr or addr == self.cfg.listen:
             return
@@ -287,13 +289,13 @@ class Node:
                                  % seed)
         sock = _transport.connect_outbox(self.ctx, addr, _ident(
             self.name, self.inc, b"\0seed"), self.sec, key, self.cfg)
-        self.seeds[addr] = [sock, name, 0.0]
+        self.seeds[addr] = [sock, name, 0.0, rejoin]
         self.hello_seed(addr)
 
     def hello_seed(self, addr):
         s = self.seeds[addr]
         s[2] = _monotonic()
-        frames = _transport.encode_batch([self.hello(addr, True)],
+        frames = _transport.encode_batch([self.hello(addr, s[3] or True)],
                                          self.cfg.max_msg_size, _unpicklable,
                                          self.codec)
         for f in frames:
@@ -338,6 +340,14 @@ class Node:
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler
+            self.peer_down(p, "noconnection")
+            p = None
+        elif p is not None and reply == _REJOIN and \
+                _monotonic() - p.since > 1.0:
+            # It declared us down and we never saw why (a one-sided
+            # partition, or this process was paused): do the same, so that
+            # both sides' links and monitors fire, then rejoin.  (Hellos it
+            # queued while cut off arrive together: the first one counts.)
             self.peer_down(p, "noconnection")
             p = None
         new = p is None
@@ -413,6 +423,15 @@ class Node:
                     except Exception:
                         pass
 
+    def nudge_lost(self, ident):
+        """A peer we declared down still talks to us: it has not seen that.
+        Say the rejoin hello now instead of at the next retry."""
+        name = ident.split(b"\0", 1)[0].decode("utf-8", "replace")
+        lost = self.lost.get(name)
+        s = self.seeds.get(lost[0]) if lost is not None else None
+        if s is not None and s[3] and _monotonic() - s[2] > 0.25:
+            self.hello_seed(lost[0])
+
     def look_for_lost(self, now):
         """Re-seed from the address of every peer declared down without a
         bye (a seed socket says hello every 2 s until answered)."""
@@ -427,7 +446,8 @@ class Node:
                 continue
             key = pub if self.sec.mode == "certs" else None
             try:
-                self.open_seed("%s@%s" % (name, addr) if key else addr, key)
+                self.open_seed("%s@%s" % (name, addr) if key else addr, key,
+                           _REJOIN)
             except Exception as e:
                 log.debug("node %s: cannot look for %s at %s: %s",
                           self.name, name, addr, e)
@@ -631,6 +651,8 @@ class Node:
         if kind == "H":
             if p is not None:
                 p.load = body
+            elif ident in self.departed:
+                self.nudge_lost(ident)
             return
         i = 0
         if p is None:
@@ -639,6 +661,7 @@ class Node:
                     ("hello",):
                 if ident in self.departed:
                     self.late += len(body)   # sent before it heard of it
+                    self.nudge_lost(ident)
                     return
                 self.bad_frame(None, "records before hello")
                 return

@@ -443,17 +443,22 @@ def msgpack_extras(p):
 
 
 def partition(p):
-    """Joined, then (the test cuts the link) NodeDown, then (the test
-    restores it) the same incarnation back and a message each way."""
+    """Joined, then (the test cuts the link) NodeDown and the Down of a
+    monitor of the peer's actor, then (the test restores it) the same
+    incarnation back and a message each way."""
     peer = p["peer"]
     _cluster.register_cluster(p["name"] + "_main", actors.self())
     wait_nodes(1, 20)
     peer_inc = _cluster.stats()["peers"][peer]["incarnation"]
     _cluster.monitor_node(peer)
+    ref = actors.monitor(wait_for_name(peer + "_main", 10))
     out(event="joined")
     msg = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
                          timeout=30)
-    out(event="down", reason=msg.reason, nodes=_cluster.nodes())
+    down = actors.receive(lambda m: isinstance(m, actors.Down) and
+                          m.ref == ref, timeout=5)
+    out(event="down", reason=msg.reason, nodes=_cluster.nodes(),
+        monitor=down.reason)
     wait_nodes(1, 40)
     inc = _cluster.stats()["peers"][peer]["incarnation"]
     out(event="rejoined", same_incarnation=inc == peer_inc)

@@ -1,9 +1,13 @@
-"""A partition between two network namespaces the test makes itself (a
+"""Partitions.  Between two network namespaces the test makes itself (a
 veth pair, link-local 169.254.x addresses that never leave this machine):
 cutting the link makes each node see NodeDown('noconnection') within
-down_after; restoring it brings the same incarnations back together."""
+down_after; restoring it brings the same incarnations back together.  And
+one-sided: a node declared down by a peer while it saw nothing wrong (it
+was paused) learns it when it runs again, so both sides fire their links
+and monitors before they rejoin."""
 import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -15,7 +19,7 @@ zmq = pytest.importorskip("zmq")
 from test_cluster_app import NodeProc, config, free_port
 
 IP = shutil.which("ip")
-pytestmark = pytest.mark.skipif(
+needs_netns = pytest.mark.skipif(
     os.geteuid() != 0 or IP is None,
     reason="needs root and the `ip` command (iproute2) to make network "
            "namespaces" if IP is None or os.geteuid() != 0 else "")
@@ -59,6 +63,7 @@ def netns():
             ip("netns", "del", n, check=False)
 
 
+@needs_netns
 def test_partition_then_heal(netns):
     (na, va, aa), (nb, vb, ab) = netns
     port = free_port()
@@ -84,6 +89,7 @@ def test_partition_then_heal(netns):
         for p in (a, b):
             d = p.expect("down", DOWN_AFTER + 3)
             assert d["reason"] == "noconnection" and d["nodes"] == []
+            assert d["monitor"] == "noconnection"
         assert time.monotonic() - t0 < DOWN_AFTER + 2.0
         ip("link", "set", va, "up", ns=na)         # heal
         ip("link", "set", vb, "up", ns=nb)
@@ -96,4 +102,48 @@ def test_partition_then_heal(netns):
             assert p.wait(20) == 0
     finally:
         for p in procs:
+            p.kill()
+
+
+def test_one_sided_down_is_agreed():
+    """a declares b down (b is paused with SIGSTOP past a's down_after);
+    b, whose own down_after is long, would never notice.  Once b runs
+    again, a's rejoin hello tells it: b fires NodeDown and its monitor of
+    a's actor with 'noconnection' too, then both rejoin."""
+    pa, pb = free_port(), free_port()
+    ca = config("a", pa, heartbeat=0.2, down_after=1.0, join_timeout=10)
+    cb = config("b", pb, [pa], heartbeat=0.2, down_after=60.0,
+                join_timeout=10)
+    procs = []
+    try:
+        a = NodeProc("partition", {"name": "a", "peer": "b", "config": ca})
+        procs.append(a)
+        b = NodeProc("partition", {"name": "b", "peer": "a", "config": cb})
+        procs.append(b)
+        a.expect("joined", 30)
+        b.expect("joined", 30)
+        os.kill(b.proc.pid, signal.SIGSTOP)
+        try:
+            d = a.expect("down", 5)
+            assert d["reason"] == "noconnection" and d["nodes"] == []
+            assert d["monitor"] == "noconnection"
+            time.sleep(0.5)
+        finally:
+            os.kill(b.proc.pid, signal.SIGCONT)
+        t0 = time.monotonic()
+        d = b.expect("down", 10)
+        assert d["reason"] == "noconnection"
+        assert d["monitor"] == "noconnection"
+        assert time.monotonic() - t0 < 5.0
+        for p in (a, b):
+            assert p.expect("rejoined", 30)["same_incarnation"] is True
+        assert a.expect("result", 20)["got"] == ["hi", "b"]
+        assert b.expect("result", 20)["got"] == ["hi", "a"]
+        for p in procs:
+            assert p.expect("exit", 20)["result"] == "ok"
+            assert p.wait(20) == 0
+    finally:
+        for p in procs:
+            if p.proc.poll() is None:
+                os.kill(p.proc.pid, signal.SIGCONT)
             p.kill()
