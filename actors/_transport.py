@@ -23,6 +23,7 @@ Anything else is a bad frame: dropped, counted, logged once per peer.
 from __future__ import annotations
 
 import errno
+import functools
 import pickle
 
 import zmq
@@ -33,6 +34,8 @@ MBATCH = MAGIC + b"M"
 HEARTBEAT = MAGIC + b"H"
 RECORDS_PER_FRAME = 4096          # split bigger batches (bounded latency)
 _PROTO = pickle.HIGHEST_PROTOCOL
+_NOBLOCK = int(zmq.NOBLOCK)
+_send = zmq.backend.Socket.send   # below pyzmq's Python-level wrapper
 
 
 class BadFrame(Exception):
@@ -57,14 +60,8 @@ class PickleCodec:
     name = "pickle"
     kind = b"B"
     header = BATCH
-
-    @staticmethod
-    def dumps(obj):
-        return pickle.dumps(obj, _PROTO)
-
-    @staticmethod
-    def loads(data):
-        return pickle.loads(data)
+    dumps = functools.partial(pickle.dumps, protocol=_PROTO)   # C calls
+    loads = pickle.loads
 
 
 # msgpack ext type codes
@@ -208,9 +205,16 @@ def encode_batch(records, max_size, on_unpicklable, codec=PICKLE):
     """Frames (bytes) carrying records in order, each at most max_size
     bytes.  A record that cannot be pickled, or that alone exceeds
     max_size, is passed to on_unpicklable(record, error) and left out."""
+    n = len(records)
+    if 0 < n <= RECORDS_PER_FRAME:        # the common case: one frame
+        try:
+            frame = codec.header + codec.dumps(records)
+        except Exception:
+            frame = None                  # find the culprit below
+        if frame is not None and len(frame) <= max_size:
+            return [frame]
     frames = []
     start = 0
-    n = len(records)
     while start < n:
         chunk = records[start:start + RECORDS_PER_FRAME]
         start += len(chunk)
@@ -325,7 +329,7 @@ def connect_outbox(ctx, address, ident, security, server_key, cfg):
 def try_send(sock, frame):
     """Send without blocking; False if the outbox is full (EAGAIN)."""
     try:
-        sock.send(frame, zmq.NOBLOCK, copy=len(frame) < 65536)
+        _send(sock, frame, _NOBLOCK, len(frame) < 65536)
         return True
     except zmq.Again:
         return False
