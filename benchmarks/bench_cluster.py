@@ -18,9 +18,10 @@ throughput   one-way messages per second from one actor on node a to one
              joined per frame and one send per message (the same counting).
              Nodes run with their default security (CURVE, cookie); the raw
              pairs run plain and with CURVE.
-ask          mean round trip of actors.ask() from an actor on node a to an
-             Actor on node b, asked one at a time; next to a raw pyzmq
-             DEALER -> ROUTER echo, one request in flight.
+ask          mean round trip of actors.ask() from an actor on node a to a
+             process-style echo actor on node b (receive, Request.reply),
+             asked one at a time; next to a raw pyzmq DEALER -> ROUTER
+             echo, one request in flight.
 workers      CPU-bound jobs (a pure-Python loop) sent to cruncher actors
              on NAME.1..NAME.N started by start_workers() (what `actors node
              --workers N` does), jobs per second for N = 2 against N = 1;
