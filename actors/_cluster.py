@@ -11,8 +11,9 @@ The scheduler and three actors serve a node:
 
 - no actor reads: the scheduler calls Node.on_readable in its own loop
   when the inbox's zmq.FD fires (Scheduler.watch_fd).  The FD is
-  edge-triggered: each call receives until EVENTS shows nothing more, in
-  bounded bursts (the scheduler runs the actors woken between them).
+  edge-triggered: each call receives until EAGAIN, in bounded bursts (the
+  scheduler runs the actors woken between them), through libzmq directly
+  where it can (_transport.inbox_reader).
 - the ticker runs the node's tick: heartbeats, failure detection, retries
   of full outboxes, gossip, seeds.
 - the scheduler flushes after each batch of actors in which a record was
@@ -56,9 +57,6 @@ NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
-_EVENTS = int(zmq.EVENTS)         # ints: pyzmq's enums cost microseconds
-_POLLIN = int(zmq.POLLIN)
-_NOBLOCK = int(zmq.NOBLOCK)
 _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _REJOIN = "rejoin"                # a hello's reply field: "I declared you down"
 _monotonic = time.monotonic
@@ -172,6 +170,7 @@ class Node:
         self.next_tick = 0.0
         self.ticks = 0
         self.ctx = self.inbox = self.zap = None
+        self.recv_burst = None            # reads the inbox (inbox_reader)
         self.addr = None
         self.cur_ident = b""
         self.codec = _transport.PICKLE
@@ -209,6 +208,7 @@ class Node:
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
         self.ticker = actors.spawn(_ticker_main, self)
+        self.recv_burst = _transport.inbox_reader(self.inbox)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), self.on_readable)
         if self.zap is not None:
             self.zap_actor = actors.spawn(_zap_main, self)
@@ -601,38 +601,23 @@ class Node:
 
     def on_readable(self):
         """The inbox's FD fired (the scheduler calls this, in its loop):
-        receive until EVENTS shows nothing more, at most _BURST frames;
-        True when it stopped at that limit.  The FD is edge-triggered: an
-        EVENTS reading without POLLIN is what lets the scheduler wait on it
-        again.  The first receive goes without one (a wake-up nearly always
-        brings a frame; a ZMQError costs more than an EVENTS reading, and
-        both cost more than a receive)."""
-        sock = self.inbox
-        recv = sock.recv
-        for n in range(_BURST):
+        receive until EAGAIN, at most _BURST messages; True when it
+        stopped at that limit (the scheduler calls again after the actors
+        it woke)."""
+        try:
+            items, stopped = self.recv_burst(_BURST)
+        except OSError as e:
+            log.error("node %s: inbox: %s", self.name, e)
+            return False
+        for ident, frame in items:
+            if frame is None:
+                self.bad_frame(self.by_ident.get(ident), "not 2 parts")
+                continue
             try:
-                if n and not sock.get(_EVENTS) & _POLLIN:
-                    return False
-                ident = recv(_NOBLOCK)
-                frame = recv(_NOBLOCK, copy=False)
-                if frame.more:
-                    parts = 2
-                    while frame.more:
-                        frame = recv(_NOBLOCK, copy=False)
-                        parts += 1
-                    self.bad_frame(self.by_ident.get(ident),
-                                   "%d parts" % parts)
-                    continue
-            except zmq.Again:
-                return False
-            except zmq.ZMQError as e:
-                log.error("node %s: inbox: %s", self.name, e)
-                return False
-            try:
-                self.on_frame(ident, frame.buffer)
+                self.on_frame(ident, frame)
             except Exception:
                 log.exception("node %s: error handling a frame", self.name)
-        return True
+        return stopped
 
     def on_frame(self, ident, frame):
         self.cur_ident = ident

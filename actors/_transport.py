@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import pickle
 
 import zmq
@@ -35,6 +36,8 @@ HEARTBEAT = MAGIC + b"H"
 RECORDS_PER_FRAME = 4096          # split bigger batches (bounded latency)
 _PROTO = pickle.HIGHEST_PROTOCOL
 _NOBLOCK = int(zmq.NOBLOCK)
+_EVENTS = int(zmq.EVENTS)         # ints: pyzmq's enums cost microseconds
+_POLLIN = int(zmq.POLLIN)
 _send = zmq.backend.Socket.send   # below pyzmq's Python-level wrapper
 
 
@@ -286,6 +289,46 @@ def _zmtp_heartbeats(sock, cfg):
         sock.heartbeat_ttl = max(100, int(cfg.down_after * 1000))
     except (AttributeError, zmq.ZMQError):
         pass                              # an older libzmq: node-level only
+
+
+def recv_burst(sock, limit):
+    """pyzmq's path for what _core._zmq_recv_burst does from C: up to limit
+    messages from a ROUTER without blocking, as ([(routing id, frame or
+    None if not exactly one part after the id)], stopped at the limit).
+    The FD is edge-triggered: it ends on an EVENTS reading without POLLIN,
+    or EAGAIN, after which the FD signals what comes.  The first receive
+    goes without a reading (a wake-up nearly always brings a message; each
+    reading builds a pyzmq enum, and a ZMQError costs more still)."""
+    items = []
+    recv = sock.recv
+    for n in range(limit):
+        try:
+            if n and not sock.get(_EVENTS) & _POLLIN:
+                return items, False
+            ident = recv(_NOBLOCK)
+            frame = recv(_NOBLOCK, copy=False)
+            if frame.more:
+                while frame.more:
+                    frame = recv(_NOBLOCK, copy=False)
+                items.append((ident, None))
+            else:
+                items.append((ident, frame.buffer))
+        except zmq.Again:
+            return items, False
+        except zmq.ZMQError as e:
+            if items:
+                return items, True        # the next call reports it
+            raise OSError(e.errno, str(e)) from None
+    return items, True
+
+
+def inbox_reader(sock):
+    """recv_burst(limit) for the node's inbox: libzmq's functions called
+    from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path)."""
+    from actors import _core
+    if os.environ.get("ACTORS_ZMQ_FAST", "1") != "0" and _core._zmq_fast():
+        return functools.partial(_core._zmq_recv_burst, sock.underlying)
+    return functools.partial(recv_burst, sock)
 
 
 def bind_inbox(ctx, address, security, cfg):

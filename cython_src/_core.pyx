@@ -10,6 +10,7 @@ One extension built from the .pxi files it includes:
   scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
   api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
   remote.pxi   the core's side of a cluster: node ids, the remote router
+  zmqrecv.pxi  a node's inbox read through libzmq directly
 """
 from cpython.object cimport PyObject
 from core cimport *
@@ -30,6 +31,7 @@ include "process.pxi"
 include "scheduler.pxi"
 include "api.pxi"
 include "remote.pxi"
+include "zmqrecv.pxi"
 
 
 def getcurrent():

@@ -75,3 +75,59 @@ def test_msgpack_exceptions_cross_by_name():
     assert type(e) is actors.ActorDeadError and str(e) == "gone"
     e = t.exception_from_pair(("MyError", "x"))
     assert isinstance(e, t.RemoteError) and e.type_name == "MyError"
+
+
+READERS_SNIPPET = r"""
+import json, time, zmq
+from actors import _core, _transport
+
+def run(make_reader):
+    ctx = zmq.Context()
+    r = ctx.socket(zmq.ROUTER); r.bind("inproc://inbox")
+    d = ctx.socket(zmq.DEALER); d.connect("inproc://inbox")
+    read = make_reader(r)
+    out = {}
+    def burst(limit):
+        items, stopped = read(limit)
+        return [None if f is None else bytes(f).decode("latin-1")
+                for _, f in items], stopped
+    out["empty"] = burst(8)
+    d.send(b"one"); d.send_multipart([b"a", b"b"]); d.send(b"x" * 100000)
+    d.send(b"")
+    time.sleep(0.05)
+    items, stopped = burst(8)
+    out["mixed"] = [None if f is None else len(f) for f in items], stopped
+    for i in range(5):
+        d.send(b"%d" % i)
+    time.sleep(0.05)
+    out["limit"] = [burst(3), burst(3), burst(3)]
+    d.send(b"z"); time.sleep(0.05)
+    out["ident_is_dealers"] = len(read(8)[0][0][0]) > 0
+    d.close(0); r.close(0); ctx.term()
+    return out
+
+res = {"fast_loaded": _core._zmq_fast(),
+       "c": run(lambda s: _transport.inbox_reader(s)),
+       "py": run(lambda s: lambda n: _transport.recv_burst(s, n))}
+print("RESULT " + json.dumps(res))
+"""
+
+
+def test_inbox_readers_agree():
+    """The C reader (libzmq called directly; in a subprocess, as it holds a
+    raw socket pointer) and pyzmq's path return the same thing: whole
+    messages, None for a malformed one, bounded bursts."""
+    import json
+    from _subproc import run_in_subprocess, describe
+    proc = run_in_subprocess(READERS_SNIPPET, timeout=60)
+    assert proc.returncode == 0, describe(proc)
+    line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    res = json.loads(line[0][7:])
+    assert res["fast_loaded"] is True       # pyzmq's libzmq was found
+    for name in ("c", "py"):
+        r = res[name]
+        assert r["empty"] == [[], False], name
+        assert r["mixed"] == [[3, None, 100000, 0], False], name
+        assert r["limit"] == [[["0", "1", "2"], True], [["3", "4"], False],
+                              [[], False]], name
+        assert r["ident_is_dealers"] is True, name
