@@ -106,3 +106,16 @@ def test_switching_under_c_recursion_under_memcheck(tmp_path):
     _assert_clean(proc, log)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert proc.stdout == "ok\n"
+
+
+@pytest.mark.skipif(not VALGRIND, reason="valgrind missing (see above)")
+def test_inbox_reader_under_memcheck(tmp_path):
+    """libzmq's message functions called from C (the cluster inbox's
+    reader, cython_src/zmqrecv.pxi), with pyzmq's path beside it."""
+    pytest.importorskip("zmq")
+    from test_cluster_transport import READERS_SNIPPET
+    proc, log = _memcheck(["-c", READERS_SNIPPET], tmp_path / "valgrind.log",
+                          timeout=600)
+    _assert_clean(proc, log)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert '"fast_loaded": true' in proc.stdout
