@@ -35,7 +35,7 @@ else:
     )
     from actors._system import System
     _CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
-                "monitor_node", "demonitor_node", "node_name")
+                "monitor_node", "demonitor_node", "node_name", "node_stats")
 
     def __getattr__(name):
         # The cluster layer brings in ZeroMQ: import it when first used.

@@ -171,6 +171,9 @@ class Node:
         self.ticks = 0
         self.ctx = self.inbox = self.zap = None
         self.recv_burst = None            # reads the inbox (inbox_reader)
+        self.handshakes = None            # reports refused handshakes
+        self.refused = 0
+        self.refused_logged = set()
         self.addr = None
         self.cur_ident = b""
         self.codec = _transport.PICKLE
@@ -210,6 +213,10 @@ class Node:
         self.ticker = actors.spawn(_ticker_main, self)
         self.recv_burst = _transport.inbox_reader(self.inbox)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), self.on_readable)
+        self.handshakes = _transport.handshake_monitor(self.inbox)
+        if self.handshakes is not None:
+            _core._watch_fd(self.handshakes.getsockopt(zmq.FD),
+                            self.on_monitor)
         if self.zap is not None:
             self.zap_actor = actors.spawn(_zap_main, self)
         _core._set_router(self)
@@ -257,6 +264,11 @@ class Node:
         _core._set_router(None)
         _core._set_flush_hook(None)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), None)
+        if self.handshakes is not None:
+            _core._watch_fd(self.handshakes.getsockopt(zmq.FD), None)
+            self.inbox.disable_monitor()
+            self.handshakes.close(0)
+            self.handshakes = None
         me = actors.self()
         refs = []
         for pid in (self.ticker, self.flusher, self.zap_actor):
@@ -618,6 +630,18 @@ class Node:
             except Exception:
                 log.exception("node %s: error handling a frame", self.name)
         return stopped
+
+    def on_monitor(self):
+        """Connections whose handshake libzmq refused: counted, each kind
+        logged once (no frame of theirs ever reaches on_frame)."""
+        for why in _transport.refused_handshakes(self.handshakes):
+            self.refused += 1
+            if why not in self.refused_logged:
+                self.refused_logged.add(why)
+                log.warning("node %s: refused a connection on %s (%s; "
+                            "further ones are counted, not logged)",
+                            self.name, self.addr, why)
+        return False
 
     def on_frame(self, ident, frame):
         self.cur_ident = ident
@@ -1027,8 +1051,10 @@ def whereis_cluster(name):
     return _core._cluster_names().get(name)
 
 
-def stats():
-    """Counters of this node: peers, bad frames, queued records."""
+def node_stats():
+    """Counters of this node: peers, queued records, bad frames (dropped
+    and counted), late records (from peers declared down), refused
+    connections (handshakes libzmq refused: no CURVE, wrong key...)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
@@ -1037,4 +1063,5 @@ def stats():
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
             "late_records": node.late,
+            "refused_connections": node.refused,
             "bad_frames": node.bad_total}

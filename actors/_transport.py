@@ -322,6 +322,50 @@ def recv_burst(sock, limit):
     return items, True
 
 
+_HANDSHAKE_FAILED = ("EVENT_HANDSHAKE_FAILED_NO_DETAIL",
+                     "EVENT_HANDSHAKE_FAILED_PROTOCOL",
+                     "EVENT_HANDSHAKE_FAILED_AUTH")
+
+
+def handshake_monitor(sock):
+    """A PAIR socket reporting the connections sock's ZMTP handshake
+    refused (no CURVE, a wrong key or cookie, garbage, a replayed session:
+    libzmq drops them before any frame reaches the node), or None where
+    libzmq has no such events (< 4.3)."""
+    events = 0
+    for name in _HANDSHAKE_FAILED:
+        events |= int(getattr(zmq, name, 0))
+    if not events:
+        return None
+    try:
+        return sock.get_monitor_socket(events)
+    except zmq.ZMQError:
+        return None
+
+
+def refused_handshakes(mon):
+    """What the monitor has to report, without blocking: a list of
+    reasons ("HANDSHAKE_FAILED_PROTOCOL: ZMTP_CRYPTOGRAPHIC"...)."""
+    from zmq.utils.monitor import recv_monitor_message
+    out = []
+    while True:
+        try:
+            ev = recv_monitor_message(mon, zmq.NOBLOCK)
+        except zmq.Again:
+            return out
+        except (zmq.ZMQError, ValueError):
+            out.append("unreadable monitor event")
+            continue
+        what = getattr(ev["event"], "name", str(ev["event"]))
+        if what.endswith("AUTH"):         # the value is a ZAP status code
+            why = "ZAP status %d" % int(ev["value"])
+        elif what.endswith("NO_DETAIL"):  # ... an errno
+            why = os.strerror(int(ev["value"]))
+        else:
+            why = getattr(ev["value"], "name", None) or str(ev["value"])
+        out.append("%s: %s" % (what, why.replace("PROTOCOL_ERROR_", "")))
+
+
 def inbox_reader(sock):
     """recv_burst(limit) for the node's inbox: libzmq's functions called
     from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path)."""

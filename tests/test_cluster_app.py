@@ -226,7 +226,7 @@ def idle(p):
     if p.get("wait_nodes"):
         wait_nodes(p["wait_nodes"])
     out(event="ready", id=actors.self().id, nodes=_cluster.nodes(),
-        inc=_cluster.stats()["incarnation"])
+        inc=actors.node_stats()["incarnation"])
     if p.get("hello_to"):
         actors.send(p["hello_to"] + "_main", ("hi", p["name"]))
     deadline = time.monotonic() + p.get("lifetime", 30)
@@ -244,7 +244,7 @@ def idle(p):
         if p.get("report_nodes"):
             out(event="nodes", nodes=_cluster.nodes())
     out(event="stopped", got=got, nodes=_cluster.nodes(),
-        stats=_cluster.stats())
+        stats=actors.node_stats())
     return "ok"
 
 
@@ -409,7 +409,7 @@ def mesh_traffic(p):
     _, counts, bad = actors.receive(
         lambda m: isinstance(m, tuple) and m[0] == "sunk", timeout=40)
     out(event="result", sent=sent, counts=counts, out_of_order=bad,
-        nodes=_cluster.nodes(), stats=_cluster.stats())
+        nodes=_cluster.nodes(), stats=actors.node_stats())
     deadline = time.monotonic() + p.get("lifetime", 30)
     while time.monotonic() < deadline and not os.path.exists(p["stop_file"]):
         actors.sleep(0.05)
@@ -436,7 +436,7 @@ def msgpack_extras(p):
     actors.send(victim, "die")
     e = actors.receive(lambda m: isinstance(m, actors.Exit), timeout=5)
     res["exit_reason"] = list(e.reason)
-    res["stats"] = _cluster.stats()
+    res["stats"] = actors.node_stats()
     actors.send(peer + "_main", "stop")
     out(event="result", **res)
     return "done"
@@ -449,7 +449,7 @@ def partition(p):
     peer = p["peer"]
     _cluster.register_cluster(p["name"] + "_main", actors.self())
     wait_nodes(1, 20)
-    peer_inc = _cluster.stats()["peers"][peer]["incarnation"]
+    peer_inc = actors.node_stats()["peers"][peer]["incarnation"]
     _cluster.monitor_node(peer)
     ref = actors.monitor(wait_for_name(peer + "_main", 10))
     out(event="joined")
@@ -460,7 +460,7 @@ def partition(p):
     out(event="down", reason=msg.reason, nodes=_cluster.nodes(),
         monitor=down.reason)
     wait_nodes(1, 40)
-    inc = _cluster.stats()["peers"][peer]["incarnation"]
+    inc = actors.node_stats()["peers"][peer]["incarnation"]
     out(event="rejoined", same_incarnation=inc == peer_inc)
     wait_for_name(peer + "_main", 10)
     actors.send(peer + "_main", ("hi", p["name"]))

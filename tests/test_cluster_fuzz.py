@@ -1,6 +1,8 @@
 """A live node fed garbage: raw bytes, unauthenticated ZeroMQ peers, a wrong
-cookie, and random/mutated frames from an authenticated peer.  Nothing from
-the unauthenticated ones is delivered; the node stays up and serves."""
+cookie, a replayed CURVE session, and random/mutated frames from an
+authenticated peer.  Nothing from the unauthenticated ones is delivered,
+nothing replayed is delivered twice; the refused connections and the bad
+frames are counted; the node stays up and serves."""
 import os
 import pickle
 import random
@@ -17,7 +19,7 @@ from test_cluster_app import NodeProc, config, free_port
 COOKIE = "secret-cookie"
 
 
-def curve_dealer(ctx, port, ident, cookie):
+def curve_dealer(ctx, port, ident, cookie, addr=None):
     pub, sec = _security.cookie_keypair(cookie.encode())
     server_pub, _ = _security.cookie_keypair(COOKIE.encode())
     s = ctx.socket(zmq.DEALER)
@@ -25,8 +27,50 @@ def curve_dealer(ctx, port, ident, cookie):
     s.routing_id = ident
     s.curve_publickey, s.curve_secretkey = pub, sec
     s.curve_serverkey = server_pub
-    s.connect("tcp://127.0.0.1:%d" % port)
+    s.connect(addr or "tcp://127.0.0.1:%d" % port)
     return s
+
+
+class Recorder:
+    """A TCP relay in front of the node that keeps what the client sent."""
+
+    def __init__(self, port):
+        import threading
+        self.port = port
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.addr = "tcp://127.0.0.1:%d" % self.lsock.getsockname()[1]
+        self.sent = bytearray()
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import select
+        self.lsock.settimeout(10)
+        client, _ = self.lsock.accept()
+        server = socket.create_connection(("127.0.0.1", self.port), 5)
+        deadline = time.monotonic() + 20
+        while not self.stop and time.monotonic() < deadline:
+            ready, _, _ = select.select([client, server], [], [], 0.05)
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    self.stop = True
+                    break
+                if s is client:
+                    self.sent += data
+                    server.sendall(data)
+                else:
+                    client.sendall(data)
+        client.close()
+        server.close()
+        self.lsock.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(10)
 
 
 def batch(records):
@@ -66,7 +110,23 @@ def test_fuzz_live_node(tmp_path):
         for s in (plain, wrong):
             for _ in range(5):
                 s.send(evil, zmq.NOBLOCK)
-        # 4. an authenticated peer sending mutated frames
+        # 4. a CURVE session recorded, then replayed on a new connection
+        rec = Recorder(pb)
+        once = curve_dealer(ctx, None, b"once\x001", COOKIE, rec.addr)
+        once.send(batch([hello("once"), (target, "delivered-once")]))
+        deadline = time.monotonic() + 10
+        while b"delivered-once" not in rec.sent and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        once.close(0)
+        rec.close()
+        assert len(rec.sent) > 200
+        for _ in range(2):
+            with socket.create_connection(("127.0.0.1", pb), timeout=2) as s:
+                s.sendall(bytes(rec.sent))
+                time.sleep(0.3)
+        # 5. an authenticated peer sending mutated frames
         good = curve_dealer(ctx, pb, b"fuzz\x001", COOKIE)
         good.send(batch([hello("fuzz")]))
         valid = [batch([(999999, "x" * rng.randrange(100)), ("hb",)]),
@@ -109,6 +169,9 @@ def test_fuzz_live_node(tmp_path):
         assert "'still-alive'" in r["got"]
         assert "('hi', 'a')" in r["got"]
         assert not any("evil" in g for g in r["got"])
+        assert r["got"].count("'delivered-once'") == 1
+        # plain, wrong cookie and the replays: refused in the handshake
+        assert r["stats"]["refused_connections"] >= 4
         assert "evil" not in r["nodes"]
         assert r["stats"]["bad_frames"] > 1000      # dropped and counted
         print(r["stats"], "".join(b.stderr[-20:]))

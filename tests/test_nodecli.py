@@ -62,7 +62,7 @@ def watch():
             print("nodes:", " ".join(now), flush=True)
             last = now
         incs = sorted("%s=%s" % (n, p["incarnation"])
-                      for n, p in _cluster.stats()["peers"].items())
+                      for n, p in actors.node_stats()["peers"].items())
         if incs != last_incs:
             print("peers:", " ".join(incs), flush=True)
             last_incs = incs
