@@ -26,7 +26,7 @@ cdef class Actor(Process):
                     r = self.pending_exit
                     self.pending_exit = None
                     raise _ExitSignal(r)
-                msg = self.mailbox.popleft()
+                msg = actors_dq_popleft(self.mailbox)
                 n += 1
                 if type(msg) is Request:
                     try:
@@ -158,7 +158,7 @@ def receive(match=None, timeout=None, default=NOTSET):
     mb = p.mailbox
     if mb:
         if match is None:
-            return taken(p, mb.popleft())
+            return taken(p, actors_dq_popleft(mb))
         for msg in mb:
             if matches(match, msg):
                 del mb[scanned]
@@ -177,7 +177,7 @@ def receive(match=None, timeout=None, default=NOTSET):
             mb = p.mailbox
             if mb:
                 if match is None:
-                    return taken(p, mb.popleft())
+                    return taken(p, actors_dq_popleft(mb))
                 for i in range(scanned, len(mb)):
                     msg = mb[i]
                     if matches(match, msg):

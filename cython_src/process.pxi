@@ -2,6 +2,13 @@
 # table, links, monitors, exit signals, the registry and groups.
 
 from collections import deque, namedtuple
+
+cdef extern from "deque_fast.h":
+    void actors_dq_init(object deque_type)
+    int actors_dq_append(object dq, object item) except -1
+    object actors_dq_popleft(object dq)
+
+actors_dq_init(deque)
 import itertools
 import logging
 
@@ -337,7 +344,7 @@ cdef int deliver(Process p, msg) except -1:
     """Put msg in p's mailbox (p lives in the running thread)."""
     if p.mailbox is None:
         p.mailbox = deque()
-    p.mailbox.append(msg)
+    actors_dq_append(p.mailbox, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
         if m is not SLEEPING and (not cheap_matcher(m) or matches(m, msg)):
