@@ -59,7 +59,8 @@ def test_core_tests_under_memcheck(tmp_path):
         ["-m", "pytest", "-q", "-p", "no:cacheprovider",
          "-k", "not many_tasklets and not ping_pong and not many_suspended",
          "test_tasklet_switch.py", "test_tasklet_exceptions.py",
-         "test_tasklet_lifecycle.py", "test_tasklet_context.py"],
+         "test_tasklet_lifecycle.py", "test_tasklet_context.py",
+         "test_actors_receive.py"],
         tmp_path / "valgrind.log", timeout=600)
     _assert_clean(proc, log)
     # the tests themselves ran (failures are reported by the plain run)
