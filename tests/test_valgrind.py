@@ -1,10 +1,12 @@
-"""A small core subset of the tasklet tests under valgrind memcheck.
+"""A small core subset of the tests under valgrind memcheck.
 
 The full command is ``tests/run_valgrind.sh`` (see its header for the
-settings).  Here two runs that together take about a minute on 2 cores:
-the in-process switch/exception/lifecycle/context tests, and a script that
-switches between tasklets parked under deep C recursion (where a wrong
-stack-slice copy would show up as invalid reads or writes).
+settings).  Here three runs that together take about a minute on 2 cores:
+the in-process switch/exception/lifecycle/context tests and the actors'
+receive tests (mailboxes, run queue), a script that switches between
+tasklets parked under deep C recursion (where a wrong stack-slice copy
+would show up as invalid reads or writes), and the cluster inbox's reader
+that calls libzmq from C.
 """
 import os
 import re
