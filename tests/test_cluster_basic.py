@@ -1,5 +1,6 @@
-"""Two and three nodes on loopback: remote send, ask, spawn, link, monitor,
-failure detection after kill -9, graceful stop, restart."""
+"""Two and three nodes on loopback: remote send, ask, spawn, link, monitor
+(with either serializer), failure detection after kill -9, graceful stop,
+restart."""
 import pytest
 
 zmq = pytest.importorskip("zmq")
@@ -21,12 +22,16 @@ def start(procs, scenario, params, **kw):
     return p
 
 
-def test_send_ask_spawn_link_monitor(procs):
+@pytest.mark.parametrize("serializer", ["pickle", "msgpack"])
+def test_send_ask_spawn_link_monitor(procs, serializer):
+    if serializer == "msgpack":
+        pytest.importorskip("msgpack")
     pa, pb = free_port(), free_port()
-    b = start(procs, "serve", {"name": "b", "config": config("b", pb)})
+    b = start(procs, "serve", {"name": "b", "config": config(
+        "b", pb, serializer=serializer)})
     b.expect("ready")
-    a = start(procs, "client", {"name": "a", "peer": "b",
-                                "config": config("a", pa, [pb])})
+    a = start(procs, "client", {"name": "a", "peer": "b", "config": config(
+        "a", pa, [pb], serializer=serializer)})
     r = a.expect("result", 30)
     assert r["nodes"] == ["b"]
     assert r["ask"] == ["echo", "hi"]
@@ -39,6 +44,9 @@ def test_send_ask_spawn_link_monitor(procs):
     assert r["sum"] == ["sum", 5, "b"]
     assert r["down"][:2] == [True, True] and "asked to die" in r["down"][2]
     assert r["exit"][0] is True and "asked to die" in r["exit"][1]
+    if serializer == "msgpack":       # exception reasons: (type, str) pairs
+        assert r["down"][2] == repr(("RuntimeError", "asked to die"))
+        assert r["exit"][1] == repr(("RuntimeError", "asked to die"))
     assert r["noproc"] == "noproc"
     assert r["bad_spawn"] == "ActorError"
     assert a.expect("exit")["result"] == "done"
