@@ -310,12 +310,12 @@ cdef object ask_remote(Pid pid, msg, timeout):
     cdef _AskMatch m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
     m.mref = Ref()
-    waiting = remote_asks.get(pid.node)
-    if waiting is None:
-        waiting = remote_asks[pid.node] = {}
     if remote_router is None or \
             not remote_router.ask(pid, msg, me.pid.id, m.ref.id):
         raise ActorDeadError("%r: its node is not connected" % (pid,))
+    waiting = remote_asks.get(pid.node)
+    if waiting is None:
+        waiting = remote_asks[pid.node] = {}
     waiting[m.mref] = (me.pid, pid)
     try:
         r = receive(m, timeout)

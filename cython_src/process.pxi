@@ -2,6 +2,8 @@
 # table, links, monitors, exit signals, the registry and groups.
 
 from collections import deque, namedtuple
+import itertools
+import logging
 
 cdef extern from "deque_fast.h":
     void actors_dq_init(object deque_type)
@@ -9,8 +11,6 @@ cdef extern from "deque_fast.h":
     object actors_dq_popleft(object dq)
 
 actors_dq_init(deque)
-import itertools
-import logging
 
 log = logging.getLogger("actors")
 cdef object NOTSET = object()
