@@ -63,6 +63,18 @@ def netns():
             ip("netns", "del", n, check=False)
 
 
+def rejoined_and_done(a, b):
+    """After the split: the same incarnations back together, a message
+    each way, both nodes ending cleanly."""
+    for p in (a, b):
+        assert p.expect("rejoined", 30)["same_incarnation"] is True
+    assert a.expect("result", 20)["got"] == ["hi", "b"]
+    assert b.expect("result", 20)["got"] == ["hi", "a"]
+    for p in (a, b):
+        assert p.expect("exit", 20)["result"] == "ok"
+        assert p.wait(20) == 0
+
+
 @needs_netns
 def test_partition_then_heal(netns):
     (na, va, aa), (nb, vb, ab) = netns
@@ -93,13 +105,7 @@ def test_partition_then_heal(netns):
         assert time.monotonic() - t0 < DOWN_AFTER + 2.0
         ip("link", "set", va, "up", ns=na)         # heal
         ip("link", "set", vb, "up", ns=nb)
-        for p in (a, b):
-            assert p.expect("rejoined", 30)["same_incarnation"] is True
-        assert a.expect("result", 20)["got"] == ["hi", "b"]
-        assert b.expect("result", 20)["got"] == ["hi", "a"]
-        for p in procs:
-            assert p.expect("exit", 20)["result"] == "ok"
-            assert p.wait(20) == 0
+        rejoined_and_done(a, b)
     finally:
         for p in procs:
             p.kill()
@@ -135,13 +141,7 @@ def test_one_sided_down_is_agreed():
         assert d["reason"] == "noconnection"
         assert d["monitor"] == "noconnection"
         assert time.monotonic() - t0 < 5.0
-        for p in (a, b):
-            assert p.expect("rejoined", 30)["same_incarnation"] is True
-        assert a.expect("result", 20)["got"] == ["hi", "b"]
-        assert b.expect("result", 20)["got"] == ["hi", "a"]
-        for p in procs:
-            assert p.expect("exit", 20)["result"] == "ok"
-            assert p.wait(20) == 0
+        rejoined_and_done(a, b)
     finally:
         for p in procs:
             if p.proc.poll() is None:
