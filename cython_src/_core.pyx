@@ -17,11 +17,26 @@ from core cimport *
 
 import sys
 
+cdef extern from "Python.h":
+    int PY_VERSION_HEX
+
 if not ACTORS_PYSTATE_SUPPORTED:
     raise ImportError(
         "actors' native core does not support %s %d.%d; use "
         "ACTORS_BACKEND=greenlet" % (sys.implementation.name,
                                       sys.version_info[0], sys.version_info[1]))
+
+# The thread-state layout can move between patch releases (3.14.4 moved a
+# field): run only on the exact CPython this was compiled against.
+BUILT_FOR = "%d.%d.%d" % (PY_VERSION_HEX >> 24, (PY_VERSION_HEX >> 16) & 0xFF,
+                          (PY_VERSION_HEX >> 8) & 0xFF)
+_running = "%d.%d.%d" % sys.version_info[:3]
+if _running != BUILT_FOR:
+    raise ImportError(
+        "actors' native core was compiled for CPython %s but runs on %s, "
+        "whose interpreter-state layout may differ; rebuild it with this "
+        "interpreter: python -m pip install --force-reinstall --no-cache-dir "
+        "<actors source>" % (BUILT_FOR, _running))
 
 include "arena.pxi"
 include "stack.pxi"

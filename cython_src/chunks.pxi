@@ -13,9 +13,9 @@ if not 256 <= CHUNK_SIZE <= (NCLASSES << CLASS_SHIFT):
 CHUNK_SIZE = block_size(CHUNK_SIZE)
 
 
-cdef inline _PyStackChunk *chunk_alloc() noexcept:
-    return <_PyStackChunk *>block_alloc(CHUNK_SIZE)
+cdef inline actors_chunk *chunk_alloc() noexcept:
+    return <actors_chunk *>block_alloc(CHUNK_SIZE)
 
 
-cdef inline void chunk_free(_PyStackChunk *c) noexcept:
+cdef inline void chunk_free(actors_chunk *c) noexcept:
     block_free(c, CHUNK_SIZE)

@@ -96,7 +96,7 @@ cdef class TaskletBase:
     into their own namespace."""
     cdef Stack stack
     cdef actors_pystate pystate
-    cdef _PyStackChunk *chunk
+    cdef actors_chunk *chunk
     cdef TaskletBase _parent
     cdef _ThreadState thread
     cdef unsigned char flags
@@ -474,7 +474,7 @@ cdef void call_trace(_ThreadState st, TaskletBase origin) noexcept:
 cdef void tasklet_main(Switch *sw) noexcept:
     """First frame of every tasklet, entered from restore_cb on its own
     stack.  Never returns: it ends by switching to the first live parent."""
-    cdef _PyCFrame anchor
+    cdef actors_anchor anchor
     cdef PyObject *me = sw.starting
     sw.starting = NULL
     run_tasklet(<TaskletBase>me, &anchor)
@@ -483,9 +483,9 @@ cdef void tasklet_main(Switch *sw) noexcept:
     finish_tasklet(me)
 
 
-cdef void run_tasklet(TaskletBase self, _PyCFrame *anchor) noexcept:
+cdef void run_tasklet(TaskletBase self, actors_anchor *anchor) noexcept:
     cdef _ThreadState st = self.thread
-    cdef _PyStackChunk *chunk = chunk_alloc()
+    cdef actors_chunk *chunk = chunk_alloc()
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
     self.chunk = chunk

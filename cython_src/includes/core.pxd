@@ -30,10 +30,10 @@ cdef extern from "switch.h":
 
 cdef extern from "pystate_compat.h":
     int ACTORS_PYSTATE_SUPPORTED
-    ctypedef struct _PyCFrame:
+    ctypedef struct actors_anchor:
         pass
-    ctypedef struct _PyStackChunk:
-        _PyStackChunk *previous
+    ctypedef struct actors_chunk:
+        actors_chunk *previous
     ctypedef struct actors_pystate:
         pass
     void actors_pystate_save(actors_pystate *s, PyThreadState *ts)
@@ -41,9 +41,9 @@ cdef extern from "pystate_compat.h":
     void actors_pystate_restore(actors_pystate *s, PyThreadState *ts,
                                 int use_tracing)
     void actors_pystate_start(actors_pystate *s, PyThreadState *ts,
-                              int use_tracing, _PyCFrame *anchor, _PyStackChunk *chunk,
+                              int use_tracing, actors_anchor *anchor, actors_chunk *chunk,
                               size_t chunk_size)
-    bint actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
+    bint actors_pystate_chunk_is_root(PyThreadState *ts, actors_chunk *chunk)
     void actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
     void actors_gc_clear_finalized(PyObject *op)
     object actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
