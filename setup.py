@@ -115,6 +115,13 @@ class BuildExt(build_ext):
                 self.build_extension(ext)
                 info["greenlet"] = True
                 say("built the greenlet runtime %s" % GREENLET)
+        if not info["native"]:
+            # A native core left in build/ by an earlier build would be
+            # packaged with this one.
+            stale = self.get_ext_fullpath(NATIVE)
+            if os.path.exists(stale):
+                os.remove(stale)
+                say("removed the stale native core %s" % stale)
         say("actors.BACKEND will be %r by default"
             % ("native" if info["native"] else "greenlet"))
         self.write_buildinfo(info)

@@ -9,9 +9,11 @@ how tasklets switch.  ``core`` is the extension in use:
   everywhere.
 
 ACTORS_BACKEND=native|greenlet chooses.  Unset, the native core is used when
-it was built and imports (it refuses a CPython other than the one it was
-built for), else the greenlet runtime, with a RuntimeWarning saying why;
-ACTORS_REQUIRE_NATIVE=1 makes that fallback an ImportError instead.
+it was built and imports, else the greenlet runtime: quietly when the build
+left the native core out (it printed why; ``native_error`` says it too), with
+a RuntimeWarning when a native core that was built refuses to import (it
+refuses a CPython other than the one it was built for).
+ACTORS_REQUIRE_NATIVE=1 makes any fallback an ImportError instead.
 """
 import os
 import warnings
@@ -43,10 +45,11 @@ if _choice != "greenlet":
         if os.environ.get("ACTORS_REQUIRE_NATIVE") == "1":
             raise ImportError("ACTORS_REQUIRE_NATIVE=1 but the native core is "
                               "unavailable (%s)" % native_error) from exc
-        warnings.warn("actors: native core unavailable (%s); using the "
-                      "greenlet runtime (set ACTORS_BACKEND=greenlet to "
-                      "choose it quietly)" % native_error, RuntimeWarning,
-                      stacklevel=2)
+        if not why:   # built but refused, or no record of the build
+            warnings.warn("actors: native core unavailable (%s); using the "
+                          "greenlet runtime (set ACTORS_BACKEND=greenlet to "
+                          "choose it quietly)" % native_error,
+                          RuntimeWarning, stacklevel=2)
 if _choice == "greenlet" or native_error is not None:
     import actors._core_greenlet as core
 
