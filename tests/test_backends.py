@@ -3,8 +3,8 @@
 This pytest process imported ``actors`` once, so it tests one backend (see
 the "actors backend" line in the pytest header).  Here the core modules
 (``conftest.CORE_MODULES``) and the actor runtime's
-(``conftest.RUNTIME_MODULES``: both backends carry the whole runtime) are run again in a child pytest on each other
-backend, so a plain ``pytest`` proves the suite on both the native core and
+(``conftest.RUNTIME_MODULES``: both backends carry the whole runtime) are
+run again in a child pytest on each other backend, so a plain ``pytest`` proves the suite on both the native core and
 the greenlet package.
 """
 import os
