@@ -1,7 +1,9 @@
 """ask() for asyncio code."""
 import asyncio
 
-from actors._core import Timeout, _post_request
+from actors._backend import core as _core
+
+Timeout, _post_request = _core.Timeout, _core._post_request
 
 
 class _FutureWaiter:

@@ -24,15 +24,6 @@ def _cmd_stress(args, argv):
     progress = args.progress
     if progress is None:
         progress = sys.stderr.isatty()
-    if not args.tasklets:
-        if args.backend:
-            print("actors stress: --backend applies to --tasklets only (the "
-                  "actor runtime runs on the native core)", file=sys.stderr)
-            return 2
-        return _stress.actor_stress_command(
-            args.count, args.style, args.messages, progress, args.gc,
-            fault=args.inject_fault)
-
     if args.backend and os.environ.get("ACTORS_BACKEND") != args.backend:
         if args.backend == "native":
             try:
@@ -46,6 +37,10 @@ def _cmd_stress(args, argv):
         sys.stderr.flush()
         argv = [sys.executable, "-m", "actors"] + list(argv)
         os.execve(sys.executable, argv, env)
+    if not args.tasklets:
+        return _stress.actor_stress_command(
+            args.count, args.style, args.messages, progress, args.gc,
+            fault=args.inject_fault)
     return _stress.tasklet_stress_command(args.count, progress, args.gc)
 
 
@@ -124,9 +119,8 @@ def _parser():
                     help="the raw tasklet job: start and park COUNT "
                          "tasklets, resume each until it finishes")
     st.add_argument("--backend", choices=_BACKENDS,
-                    help="with --tasklets: the tasklet backend (sets "
-                         "ACTORS_BACKEND); default: native when built, "
-                         "else greenlet")
+                    help="the backend (sets ACTORS_BACKEND); default: "
+                         "native when built, else greenlet")
     st.add_argument("--progress", dest="progress", action="store_true",
                     default=None,
                     help="show the progress bar (default: when stderr is a "

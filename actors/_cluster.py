@@ -43,7 +43,7 @@ import time
 import zmq
 
 import actors
-from actors import _core
+from actors._backend import core as _core
 from actors import _security
 from actors import _transport
 from actors._transport import BadFrame
@@ -548,6 +548,13 @@ class Node:
 
     def alive(self, pid):
         return pid.node in self.by_index
+
+    def register(self, name, pid):
+        """register(name, pid, scope="cluster"), which the core routes here."""
+        register_cluster(name, pid)
+
+    def unregister(self, name):
+        unregister_cluster(name)
 
     def spawn(self, node, fn, args, kwargs, timeout=10.0):
         ref = _function_ref(fn)

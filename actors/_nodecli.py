@@ -19,7 +19,7 @@ it keeps dying) and stopped with this node.  From code::
 
     from actors._nodecli import start_workers
     with start_workers(config, 2) as workers:     # NAME.1, NAME.2
-        actors._core.run(run_node, config, main, (), None)
+        actors._backend.core.run(run_node, config, main, (), None)
 
 Startup errors are one line on stderr and an exit status:
 
@@ -317,7 +317,7 @@ def _parent_watcher(parent_pid, owner):
 
 def _app_runner(fn, args, owner):
     import actors
-    from actors import _core
+    from actors._backend import core as _core
     try:
         result = fn(*args)
     except BaseException as e:
@@ -334,7 +334,8 @@ def _node_main(config, app, app_args, stop, workers, quiet, parent_pid):
     signal or a worker's startup failure says stop.  Returns the exit
     status."""
     import actors
-    from actors import _core, _cluster
+    from actors import _cluster
+    from actors._backend import core as _core
     me = actors.self()
     node = _cluster._node
     if not quiet:
@@ -397,7 +398,8 @@ def run_node_until_stopped(config, app=None, app_args=(), stop=None,
                            workers=None, quiet=False, parent_pid=None):
     """Run a node in this thread until a signal or until app returns; the
     exit status.  Raises NodeCliError for a node that cannot start."""
-    from actors import _core, _cluster
+    from actors import _cluster
+    from actors._backend import core as _core
     quiet_start = _StartErrorFilter(_cluster.NodeStartError)
     logging.getLogger("actors").addFilter(quiet_start)
     own_stop = stop is None

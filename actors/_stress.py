@@ -293,6 +293,7 @@ def _n(x):
 
 def actor_summary(r, gc_enabled=False):
     """The summary lines of run_actor_stress's figures."""
+    import actors
     n = r["count"]
     problems = []
     if r["started"] != n:
@@ -335,6 +336,7 @@ def actor_summary(r, gc_enabled=False):
         ("shutdown", _secs(r["shutdown_s"])),
         ("total time", _secs(r["total_s"])),
         ("gc", "enabled" if gc_enabled else "disabled while timing"),
+        ("backend", actors.BACKEND),
         ("result", "OK" if r["ok"] else "FAILED (%s)" % "; ".join(problems)),
     ]
 
@@ -342,15 +344,10 @@ def actor_summary(r, gc_enabled=False):
 def actor_stress_command(count, style, messages, progress, gc_enabled,
                          fault=None):
     """``actors stress``: run, print the summary, return the exit status."""
-    try:
-        import actors._core  # noqa: F401  (the actor runtime is native)
-    except ImportError as exc:
-        print("actors stress: the actor runtime needs the native core, "
-              "which is unavailable: %s (`actors stress --tasklets` runs "
-              "on greenlet)" % exc, file=sys.stderr)
-        return 2
+    import actors
     print("actors stress: spawning {:,} {}-style actors, {} message(s) "
-          "each around the ring".format(count, style, messages),
+          "each around the ring, {} backend".format(count, style, messages,
+                                                   actors.BACKEND),
           file=sys.stderr)
     sys.stderr.flush()
     r = run_actor_stress(count, style, messages, progress=progress,

@@ -36,11 +36,15 @@ from collections import deque, namedtuple
 import logging
 import time
 
-from actors import _core
-from actors._core import (
-    Down, Exit, Ref, Request, ask, demonitor, exit, monitor, receive, register,
-    self as _self, send, spawn_link, trap_exits, unlink,
-)
+from actors._backend import core as _core
+
+Down, Exit, Ref, Request = _core.Down, _core.Exit, _core.Ref, _core.Request
+ask, demonitor, exit, monitor = _core.ask, _core.demonitor, _core.exit, \
+    _core.monitor
+receive, register, _self, send = _core.receive, _core.register, _core.self, \
+    _core.send
+spawn_link, trap_exits, unlink = _core.spawn_link, _core.trap_exits, \
+    _core.unlink
 
 __all__ = ["ChildSpec", "ChildInfo", "StartError", "Supervisor",
            "SupervisorError"]

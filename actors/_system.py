@@ -1,7 +1,7 @@
 """An actor system running in a background thread."""
 import threading
 
-from actors import _core
+from actors._backend import core as _core
 
 
 class System:

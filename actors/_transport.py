@@ -82,7 +82,7 @@ def exception_from_pair(pair):
     actors exception of that name (ActorDeadError, Timeout...), else
     RemoteError."""
     import builtins
-    from actors import _core
+    from actors._backend import core as _core
     name, text = pair
     cls = None
     if isinstance(name, str):
@@ -109,7 +109,7 @@ class MsgpackCodec:
 
     def __init__(self):
         import msgpack
-        from actors import _core
+        from actors._backend import core as _core
         self._msgpack = msgpack
         self._core = _core
         self._Pid = _core.Pid
@@ -369,7 +369,7 @@ def refused_handshakes(mon):
 def inbox_reader(sock):
     """recv_burst(limit) for the node's inbox: libzmq's functions called
     from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path)."""
-    from actors import _core
+    from actors._backend import core as _core
     if os.environ.get("ACTORS_ZMQ_FAST", "1") != "0" and _core._zmq_fast():
         return functools.partial(_core._zmq_recv_burst, sock.underlying)
     return functools.partial(recv_burst, sock)

@@ -6,11 +6,14 @@ One extension built from the .pxi files it includes:
   stack.pxi    the slices of the C stack and the callbacks the stub calls
   chunks.pxi   small root chunks for the tasklets' frame stacks
   tasklet.pxi  the Tasklet type, per-thread state, switching
-  process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
-  scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
-  api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
-  remote.pxi   the core's side of a cluster: node ids, the remote router
-  zmqrecv.pxi  a node's inbox read through libzmq directly
+  tasklet_iface.pxi  the switching interface the actor runtime uses
+  runtime.pxi  the actor runtime (also compiled over greenlet, into
+               actors._core_greenlet: see _core_greenlet.pyx):
+    process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
+    scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
+    api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
+    remote.pxi   the core's side of a cluster: node ids, the remote router
+    zmqrecv.pxi  a node's inbox read through libzmq directly
 """
 from cpython.object cimport PyObject
 from core cimport *
@@ -42,11 +45,8 @@ include "arena.pxi"
 include "stack.pxi"
 include "chunks.pxi"
 include "tasklet.pxi"
-include "process.pxi"
-include "scheduler.pxi"
-include "api.pxi"
-include "remote.pxi"
-include "zmqrecv.pxi"
+include "tasklet_iface.pxi"
+include "runtime.pxi"
 
 
 def getcurrent():
@@ -85,11 +85,5 @@ def _stats():
             "regions": regions, "processes": len(processes)}
 
 
-__all__ = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",
-           "gettrace", "Pid", "Ref", "Timer", "Actor", "Request", "Down", "Exit",
-           "ActorError", "ActorDeadError", "NameTakenError", "Timeout",
-           "run", "spawn", "spawn_link", "spawn_monitor", "self", "send",
-           "receive", "ask", "sleep", "send_after", "wait_readable",
-           "wait_writable", "link", "unlink", "monitor", "demonitor",
-           "trap_exits", "exit", "register", "unregister", "whereis", "join",
-           "leave", "members", "dead_letters"]
+BACKEND = "native"
+__all__ = TASKLET_NAMES + RUNTIME_NAMES

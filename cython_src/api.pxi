@@ -78,8 +78,7 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     else:
         raise TypeError("spawn() needs a callable or an Actor subclass, "
                         "not %r" % (fn,))
-    p.flags |= OWN_MAIN
-    p._parent = s.loop_tasklet
+    tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
     p.pid = new_pid()
     processes[p.pid] = p
@@ -390,10 +389,13 @@ def run(main, *args, node=None, **kwargs):
     """Run main(*args, **kwargs) as the first actor of a scheduler in this
     thread and return its result (or raise its exception) once it ends;
     actors still alive then are shut down with reason 'shutdown'.  With
-    node=NodeConfig(...) this scheduler is a cluster node while main runs."""
+    node=NodeConfig(...) this scheduler is a cluster node while main runs
+    (the node layer plugs in with _set_node_runner)."""
     if node is not None:
-        from actors._cluster import run_node
-        return run(run_node, node, main, args, kwargs)
+        if node_runner is None:
+            raise ActorError("run(node=...) needs a cluster layer "
+                             "(_set_node_runner)")
+        return run(node_runner, node, main, args, kwargs)
     cdef Scheduler s = start_scheduler()
     cdef Process root
     previous = catch_sigint(s)
@@ -454,4 +456,4 @@ def _spawn_in(Scheduler s, fn, args, kwargs):
 def _stack_saved(pid):
     """Bytes of C stack a suspended actor keeps on the heap (benchmarks)."""
     cdef Process p = lookup(pid)
-    return None if p is None else p.stack.saved
+    return None if p is None else tasklet_saved(p)

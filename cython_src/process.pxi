@@ -349,7 +349,7 @@ cdef int deliver(Process p, msg) except -1:
         m = p.matcher
         if m is not SLEEPING and (not cheap_matcher(m) or matches(m, msg)):
             wake(p)
-    elif p.pflags & P_CLASS and p.stack.start == NULL:
+    elif p.pflags & P_CLASS and not tasklet_active(p):
         p.sched.enqueue(p)                # not in a batch: start one
     return 0
 
@@ -470,12 +470,12 @@ cdef int kill(Process p, reason) except -1:
     """End p with reason: at once if it is running, else when it next runs."""
     if p.pflags & P_EXITED:
         return 0
-    if p is p.thread.current:
+    if p is tasklet_current(p.thread):
         raise _ExitSignal(reason)
     p.pending_exit = reason
     if p.pflags & P_WAITING:
         wake(p)
-    elif not p.pflags & P_QUEUED and p.stack.start == NULL:
+    elif not p.pflags & P_QUEUED and not tasklet_active(p):
         p.sched.enqueue(p)
     return 0
 
@@ -619,9 +619,8 @@ def register(name, pid, scope="local"):
     """Give a live actor a name; send() and ask() take it in place of the
     Pid.  The name is freed when the actor ends.  scope="cluster" makes it
     known on every node of the cluster."""
-    if scope == "cluster":
-        from actors._cluster import register_cluster
-        return register_cluster(name, pid)
+    if scope == "cluster":                # the node layer's business
+        return cluster_router().register(name, pid)
     if scope != "local":
         raise ValueError("scope is 'local' or 'cluster', not %r" % (scope,))
     if not isinstance(name, str):
@@ -640,8 +639,7 @@ def register(name, pid, scope="local"):
 
 def unregister(name, scope="local"):
     if scope == "cluster":
-        from actors._cluster import unregister_cluster
-        return unregister_cluster(name)
+        return cluster_router().unregister(name)
     pid = names.pop(name, None)
     if pid is None:
         raise ActorError("%r is not registered" % (name,))

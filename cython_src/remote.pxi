@@ -1,14 +1,18 @@
 # The core's side of a cluster.  Pids and refs carry a node index: 0 is
 # this node, others index node_table, whose entries are (name,
 # incarnation).  A pid of another node is served by the remote router that
-# the node layer (actors/_node.py) installs; what arrives from other nodes
-# enters through the _in_* functions, called in the scheduler's thread.
+# the node layer (actors/_cluster.py) installs; what arrives from other
+# nodes enters through the _in_* functions, called in the scheduler's
+# thread.  The core knows nothing of the network: run(node=...) runs the
+# node layer's root actor (_set_node_runner), and cluster-wide names are
+# the router's (register/unregister).
 
 cdef list node_table = [None]     # index -> (name, incarnation); 0: here
 cdef dict node_index = {}         # (name, incarnation) -> index
 cdef dict cluster_names = {}      # name -> Pid, names registered cluster-wide
 cdef dict remote_asks = {}        # node -> {ref: (asker, target)} waiting
 cdef object remote_router = None
+cdef object node_runner = None    # run(node=config): the node's root actor
 
 
 def _set_local_node(name, incarnation):
@@ -46,6 +50,20 @@ def _set_router(router):
     and spawns (or None)."""
     global remote_router
     remote_router = router
+
+
+def _set_node_runner(runner):
+    """run(main, *args, node=config, **kwargs) runs runner(config, main,
+    args, kwargs) as its root actor (None: run() takes no node)."""
+    global node_runner
+    node_runner = runner
+
+
+cdef object cluster_router():
+    """The router, for what only a cluster node can do."""
+    if remote_router is None:
+        raise ActorError("this process runs no cluster node")
+    return remote_router
 
 
 def _set_flush_hook(hook):

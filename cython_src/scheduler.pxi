@@ -260,7 +260,7 @@ cdef class Scheduler:
         if r == NULL:
             return -1
         Py_XDECREF(r)
-        if p.stack.start == NULL and p.pflags & P_CLASS and \
+        if not tasklet_active(p) and p.pflags & P_CLASS and \
                 not p.pflags & P_EXITED:
             tasklet_rearm(p)              # the batch is done
             if p.mailbox or p.pending_exit is not None:
@@ -467,11 +467,11 @@ cdef Scheduler start_scheduler():
     cdef _ThreadState st = thread_state()
     if st.sched is not None:
         raise ActorError("an actor system already runs in this thread")
-    if st.current is not st.main:
+    if tasklet_current(st) is not st.main:
         raise ActorError("start actors from a thread's main tasklet")
     cdef Scheduler s = Scheduler.__new__(Scheduler)
     s.st = st
-    s.loop_tasklet = st.current
+    s.loop_tasklet = st.main
     st.sched = s
     return s
 
@@ -496,7 +496,7 @@ cdef void stop_scheduler(Scheduler s) noexcept:
 
 cdef Process current_process_or_none():
     cdef _ThreadState st = thread_state()
-    cur = st.current
+    cur = tasklet_current(st)
     if isinstance(cur, Process):
         return <Process>cur
     return None
@@ -537,7 +537,7 @@ cdef inline int spend_reduction() except -1:
     s.budget -= 1
     if s.budget <= 0:
         s.budget = BUDGET
-        cur = st.current
+        cur = tasklet_current(st)
         if isinstance(cur, Process):
             yield_now(<Process>cur)
     return 0

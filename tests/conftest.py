@@ -4,12 +4,16 @@ The tasklet backend is fixed when ``actors`` is first imported (see
 ``actors/_backend.py``), so one pytest process tests one backend:
 
 * ``pytest`` alone tests the default backend: the native core when it is
-  built, else the greenlet package (``actors`` warns in that case);
-* ``pytest --backend=greenlet`` (or ``--backend=native``) sets
-  ``ACTORS_BACKEND`` before any test module imports ``actors``;
-* ``test_backends.py`` re-runs the core tasklet modules in a subprocess on
-  every *other* available backend, so a plain ``pytest`` run proves the
-  suite on both;
+  built, else the same runtime over the greenlet package;
+* ``pytest --backend=greenlet`` (or ``--backend=native``, or
+  ``ACTORS_BACKEND`` in the environment, which CI sets to run the whole
+  suite again) picks the backend before any test module imports ``actors``;
+  both backends carry the whole product, so the whole suite runs on each
+  except the tests marked ``native_only`` (stack slicing, memory per parked
+  tasklet, valgrind...), skipped on greenlet with their reason;
+* ``test_backends.py`` re-runs the core tasklet modules and the runtime
+  modules in a subprocess on every *other* available backend, so a plain
+  ``pytest`` run proves them on both;
 * ``ACTORS_REQUIRE_NATIVE=1`` turns a silent fallback to greenlet into a
   session error (for CI, where the native core must have been built).
 
@@ -31,6 +35,20 @@ CORE_MODULES = (
     "test_tasklet_threads.py",
 )
 
+# The actor runtime's modules, also re-run there on the other backend.
+RUNTIME_MODULES = (
+    "test_actors_basic.py",
+    "test_actors_ask.py",
+    "test_actors_links.py",
+    "test_actors_receive.py",
+    "test_actors_registry.py",
+    "test_actors_timers.py",
+    "test_actors_threads.py",
+    "test_supervisor.py",
+    "test_cluster_basic.py",
+    "test_fallback.py",
+)
+
 
 def pytest_addoption(parser):
     parser.addoption(
@@ -45,6 +63,22 @@ def pytest_configure(config):
         os.environ["ACTORS_BACKEND"] = choice
     config.addinivalue_line(
         "markers", "slow: long-running stress or valgrind test")
+    config.addinivalue_line(
+        "markers", "native_only(reason): tests what only the native core "
+        "has; skipped on the greenlet backend")
+
+
+def pytest_collection_modifyitems(config, items):
+    import actors
+    if actors.BACKEND == "native":
+        return
+    for item in items:
+        mark = item.get_closest_marker("native_only")
+        if mark is not None:
+            why = mark.kwargs.get("reason") or (mark.args[0] if mark.args
+                                                else "native core only")
+            item.add_marker(pytest.mark.skip(
+                reason="native only (%s backend): %s" % (actors.BACKEND, why)))
 
 
 def pytest_sessionstart(session):

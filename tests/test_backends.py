@@ -2,8 +2,9 @@
 
 This pytest process imported ``actors`` once, so it tests one backend (see
 the "actors backend" line in the pytest header).  Here the core modules
-(``conftest.CORE_MODULES``) are run again in a child pytest on each other
-backend, so a plain ``pytest`` proves the suite on both the native core and
+(``conftest.CORE_MODULES``) and the actor runtime's
+(``conftest.RUNTIME_MODULES``: both backends carry the whole runtime) are
+run again in a child pytest on each other backend, so a plain ``pytest`` proves the suite on both the native core and
 the greenlet package.
 """
 import os
@@ -15,7 +16,7 @@ import pytest
 
 import actors
 from _subproc import TESTS_DIR, describe, run_in_subprocess
-from conftest import BACKENDS, CORE_MODULES
+from conftest import BACKENDS, CORE_MODULES, RUNTIME_MODULES
 
 
 def _selected_backend(name):
@@ -71,7 +72,7 @@ def test_core_suite_passes_on_backend(other):
         warnings.warn("native core not built: the suite ran on greenlet only")
         return
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-           "--backend=" + other, *CORE_MODULES,
+           "--backend=" + other, *CORE_MODULES, *RUNTIME_MODULES,
            "test_backends.py::test_backend_in_use_is_the_one_requested"]
     env = dict(os.environ)
     env.pop("ACTORS_REQUIRE_NATIVE", None)   # the child runs another backend

@@ -44,12 +44,12 @@ def native_available():
 
 
 needs_runtime = pytest.mark.skipif(
-    not hasattr(actors, "run"), reason="the actor runtime needs the native core")
+    not hasattr(actors, "run"), reason="no actor runtime")
 
 SUMMARY_KEYS = [
     "style", "count", "messages per actor", "spawn", "spawn rate",
     "messages", "messages per second", "RSS per actor", "peak RSS",
-    "shutdown", "total time", "gc", "result",
+    "shutdown", "total time", "gc", "backend", "result",
 ]
 
 
@@ -184,10 +184,14 @@ def test_stress_progress_bar_goes_to_stderr():
     assert "[" not in proc.stdout           # stdout keeps only the summary
 
 
-def test_stress_backend_needs_tasklets():
-    proc = run_actors("stress", "--count", "10", "--backend", "greenlet")
-    assert proc.returncode == 2
-    assert "--tasklets" in proc.stderr
+def test_stress_actors_on_the_greenlet_backend():
+    """The actor runtime runs on either backend: --backend applies to the
+    actor stress job too."""
+    proc = run_actors("stress", "--count", "2000", "--backend", "greenlet",
+                      env={"ACTORS_BACKEND": ""})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    s = check_actor_summary(proc.stdout, "process", 2000)
+    assert s["backend"] == "greenlet"
 
 
 @pytest.mark.parametrize("value", ["-1", "x"])

@@ -21,7 +21,7 @@ import pytest
 import actors
 
 pytestmark = pytest.mark.skipif(
-    not hasattr(actors, "run"), reason="nodes need the native core")
+    not hasattr(actors, "run"), reason="no actor runtime")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(actors.__file__)))
 START = 30          # seconds for a node (or cluster) to come up

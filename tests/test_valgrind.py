@@ -23,7 +23,8 @@ VALGRIND = shutil.which("valgrind")
 SUPP = os.path.join(TESTS_DIR, "valgrind-python.supp")
 MEMCHECK_ERROR = 99
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.native_only(
+    reason="memchecks the native core's stack switching and arena")]
 
 
 def _memcheck(args, log_path, timeout):

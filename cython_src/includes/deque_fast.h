@@ -21,11 +21,13 @@ static PyCFunction actors_dq_method(PyObject *type, const char *name, int flags)
         PyErr_Clear();
         return NULL;
     }
+#ifndef PYPY_VERSION   /* cpyext's descriptors are not CPython's */
     if (Py_IS_TYPE(d, &PyMethodDescr_Type)) {
         PyMethodDef *def = ((PyMethodDescrObject *)d)->d_method;
         if ((def->ml_flags & ~METH_COEXIST) == flags)
             f = def->ml_meth;
     }
+#endif
     Py_DECREF(d);
     return f;
 }

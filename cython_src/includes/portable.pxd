@@ -1,0 +1,75 @@
+# Declarations of the C the actor runtime binds that any CPython (>= 3.11)
+# API offers: no interpreter internals, no switch stub.  Both extensions
+# cimport it: actors._core (through core.pxd) and actors._core_greenlet.
+from cpython.object cimport PyObject
+
+cdef extern from "Python.h":
+    ctypedef struct PyThreadState
+    ctypedef int (*visitproc)(PyObject *, void *)
+    ctypedef int (*traverseproc)(PyObject *, visitproc, void *)
+    ctypedef struct PyTypeObject:
+        traverseproc tp_traverse
+        PyObject *tp_dict
+    void PyType_Modified(PyTypeObject *t)
+    int PyDict_SetItemString(PyObject *d, const char *k, object v) except -1
+    PyThreadState *PyThreadState_Get()
+    PyObject *PyThreadState_GetDict()
+    void *PyMem_Realloc(void *p, size_t n)
+    void PyMem_Free(void *p)
+    void *PyMem_RawMalloc(size_t n)
+    void PyMem_RawFree(void *p)
+    void Py_INCREF(PyObject *)
+    Py_ssize_t Py_REFCNT(object o)
+    void Py_XDECREF(PyObject *)
+    void Py_FatalError(const char *msg)
+    void PyErr_WriteUnraisable(object obj)
+
+cdef extern from *:
+    """
+    /* The running thread's switch state; the thread's dict owns it.
+     * initial-exec: one load instead of a __tls_get_addr call per switch. */
+    static __thread PyObject *actors_tls_thread
+        __attribute__((tls_model("initial-exec"))) = NULL;
+    static inline PyObject *actors_tls_get(void) { return actors_tls_thread; }
+    static inline void actors_tls_set(PyObject *o) { actors_tls_thread = o; }
+    """
+    PyObject *actors_tls_get()
+    void actors_tls_set(PyObject *o)
+
+cdef extern from *:
+    """
+    /* Raise exc as it is: its own traceback, no implicit chaining to
+     * whatever the raising context is handling.  Always returns NULL. */
+    static PyObject *
+    actors_set_error(PyObject *exc)
+    {
+        PyObject *type = (PyObject *)Py_TYPE(exc);
+        Py_INCREF(type);
+        Py_INCREF(exc);
+        PyErr_Restore(type, exc, PyException_GetTraceback(exc));
+        return NULL;
+    }
+
+    /* The exception being raised, taken out of the thread state with its
+     * traceback attached; a new reference. */
+    static PyObject *
+    actors_fetch_error(void)
+    {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (tb)
+            PyException_SetTraceback(value, tb);
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+        return value;
+    }
+
+    #define actors_call(f, args, kwargs) PyObject_Call(f, args, kwargs)
+    #define actors_getattr(o, name) PyObject_GetAttrString(o, name)
+    """
+    PyObject *actors_set_error(PyObject *exc)
+    PyObject *actors_fetch_error()
+    PyObject *actors_call(PyObject *f, PyObject *args, PyObject *kwargs)
+    PyObject *actors_getattr(PyObject *o, const char *name)
+    PyObject *PyErr_NoMemory()

@@ -1,0 +1,20 @@
+# The actor runtime, written against the switching interface of
+# tasklet_iface.pxi.  Included by _core.pyx (over the native Tasklet) and by
+# _core_greenlet.pyx (over greenlet_shim.pxi): one copy, two extensions.
+
+include "process.pxi"
+include "scheduler.pxi"
+include "api.pxi"
+include "remote.pxi"
+include "zmqrecv.pxi"
+
+TASKLET_NAMES = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent",
+                 "settrace", "gettrace"]
+RUNTIME_NAMES = [
+    "Pid", "Ref", "Timer", "Actor", "Request", "Down", "Exit",
+    "ActorError", "ActorDeadError", "NameTakenError", "Timeout",
+    "run", "spawn", "spawn_link", "spawn_monitor", "self", "send",
+    "receive", "ask", "sleep", "send_after", "wait_readable",
+    "wait_writable", "link", "unlink", "monitor", "demonitor",
+    "trap_exits", "exit", "register", "unregister", "whereis", "join",
+    "leave", "members", "dead_letters"]

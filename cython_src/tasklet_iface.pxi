@@ -1,0 +1,38 @@
+# The switching interface the actor runtime (process.pxi, scheduler.pxi,
+# api.pxi, remote.pxi) is written against, here over the native Tasklet;
+# greenlet_shim.pxi provides the same names over the greenlet package, so
+# the runtime is one copy compiled twice (actors._core, actors._core_greenlet).
+#
+#   TaskletBase       the base type of Process; the runtime uses its field
+#                     `thread` and overrides `cdef void _main(self) noexcept`
+#   _ThreadState      per thread; the runtime uses main, current and sched
+#   thread_state()    the running thread's _ThreadState
+#   switch_to(t, args, kwargs, exc)
+#                     run t; what the resumed switch returns: a new
+#                     reference, or NULL with the error set
+#   tasklet_rearm(t)  a finished tasklet may start again
+#   Tasklet           the user-level tasklet type (spawn() refuses it)
+#   TaskletExit       what ends a tasklet nobody can resume any more
+#   and the inline functions below.
+
+
+cdef inline void tasklet_prepare(TaskletBase t, TaskletBase parent) noexcept:
+    """When first switched to, t runs its _main(); when that returns, t
+    ends by switching to parent."""
+    t.flags |= OWN_MAIN
+    t._parent = parent
+
+
+cdef inline bint tasklet_active(TaskletBase t) noexcept:
+    """t has started and not finished (it runs or is suspended)."""
+    return t.stack.start != NULL
+
+
+cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
+    """Bytes of C stack a suspended t keeps on the heap (0 if unknown)."""
+    return t.stack.saved
+
+
+cdef inline TaskletBase tasklet_current(_ThreadState st):
+    """The tasklet running in st's thread."""
+    return st.current
