@@ -61,7 +61,7 @@ typedef struct {
     unsigned int links_capacity;         /* of `links` */
     int py_recursion_depth;              /* limit - remaining, so a changed */
     int c_recursion_depth;               /* limit applies to every tasklet */
-    uintptr_t critical_section;          /* always 0 with the GIL */
+    uintptr_t critical_section;          /* see actors_pystate_save */
     _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
     PyObject **datastack_top;
     _PyErr_StackItem *exc_info;          /* NULL: the base item below */
@@ -113,6 +113,7 @@ actors_relink_push(actors_pystate *s, struct _PyInterpreterFrame *frame,
     s->nlinks++;
 }
 
+/* GIL held: nothing else walks or changes this chain meanwhile. */
 static inline void
 actors_hide_cstack_frames(actors_pystate *s, struct _PyInterpreterFrame *f)
 {
@@ -145,7 +146,8 @@ actors_unhide_cstack_frames(actors_pystate *s)
     s->nlinks = 0;
 }
 
-/* The running context is leaving the CPU: move the thread state into s. */
+/* The running context is leaving the CPU: move the thread state into s.
+ * Plain stores into ts here and below: the GIL makes them safe. */
 static inline void
 actors_pystate_save(actors_pystate *s, PyThreadState *ts)
 {
@@ -159,6 +161,10 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
      * dying tasklet would only delay or leak them.  The trashcan's nesting,
      * which must balance per C stack, is c_recursion_remaining, saved
      * above. */
+    /* critical_section points at the innermost _PyCriticalSection, which
+     * lives on the C stack of the context that entered it: per tasklet,
+     * like the frame chain, so it is kept with the tasklet.  With the GIL
+     * (the only build supported, see the top) it is always 0. */
     s->critical_section = ts->critical_section;
     s->datastack_chunk = ts->datastack_chunk;
     s->datastack_top = ts->datastack_top;
@@ -166,6 +172,12 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     s->exc_value = ts->exc_state.exc_value;
     s->context = ts->context;            /* the reference moves into s */
     ts->context = NULL;
+    /* Also left with the thread, as 3.11 leaves their counterparts: the
+     * exception being raised (none across a switch), tracing/what_event
+     * (sys.monitoring's reentrancy guard), recursion_headroom,
+     * previous_executor (tier-2 executors, off in a default build),
+     * coroutine origin tracking, and _PyThreadStateImpl's
+     * asyncio_running_loop (per thread, as the 3.11 cache was). */
 }
 
 /* sys.monitoring keeps tracing per interpreter, not in the thread state:
@@ -257,6 +269,7 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
 {
     struct _PyInterpreterFrame *saved = ts->current_frame;
     PyFrameObject *f;
+    /* GIL held: no other thread reads ts->current_frame meanwhile. */
     ts->current_frame = s->top;
     f = PyThreadState_GetFrame(ts);      /* skips incomplete frames */
     ts->current_frame = saved;
