@@ -35,6 +35,8 @@
 
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 #include "pystate_py311.h"
+#elif PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+#include "pystate_py312.h"
 #else
 /* Not a CPython this core knows: the module refuses to import (see
  * _tasklet.pyx) and these never run; they only let the module compile. */
