@@ -37,12 +37,14 @@ typedef _PyStackChunk actors_chunk;
  * C stack, whose bytes another tasklet may be using: PyFrame_GetBack() and
  * PyThreadState_GetFrame() walk frame->previous through them, reading
  * whatever is there now.  So while a tasklet is suspended its chain holds
- * only complete heap frames: at save, while its C stack is still in place,
- * each kept frame whose `previous` is not the next kept frame is pointed
- * past what lies between (entry frames, and the incomplete frames CPython's
- * walkers skip anyway), and the outermost kept frame gets NULL.  Each
- * pointer changed is recorded and put back at restore, before the tasklet
- * runs again: the interpreter needs the real chain (a return compares
+ * only heap frames: at save, while its C stack is still in place, a frame
+ * whose `previous` is an entry frame is pointed past it (and past any
+ * entry frames right below), to the next heap frame or NULL.  Incomplete
+ * heap frames stay (CPython's walkers skip them, and the suspended
+ * tasklet's frame-stack chunks are untouched until it resumes), so the
+ * walk tests only `owner` and never loads a code object.  Each pointer
+ * changed is recorded and put back at restore, before the tasklet runs
+ * again: the interpreter needs the real chain (a return compares
  * `previous` with its own entry frame).  The walk costs one step per frame
  * at each switch; a tasklet has one entry frame under its first Python
  * frame, so one record is kept in place and only more spill to the heap. */
@@ -54,7 +56,7 @@ typedef struct {
 typedef struct {
     _PyCFrame *cframe;                   /* lives on the tasklet's C stack */
     struct _PyInterpreterFrame *current_frame;  /* may be an entry frame */
-    struct _PyInterpreterFrame *top;     /* first complete frame, or NULL */
+    struct _PyInterpreterFrame *top;     /* first heap frame, or NULL */
     int py_recursion_depth;              /* limit - remaining, so a changed
                                             limit applies to every tasklet */
     int c_recursion_remaining;           /* absolute: see actors_pystate_save */
@@ -73,11 +75,6 @@ typedef struct {
     actors_relink *relinks;              /* the others (PyMem_Raw) */
 } actors_pystate;
 
-static inline int
-actors_frame_is_kept(struct _PyInterpreterFrame *f)
-{
-    return f->owner != FRAME_OWNED_BY_CSTACK && !_PyFrame_IsIncomplete(f);
-}
 
 static inline void
 actors_relink_frame(actors_pystate *s, struct _PyInterpreterFrame *f,
@@ -115,7 +112,7 @@ actors_hide_entry_frames(actors_pystate *s, struct _PyInterpreterFrame *f)
     s->nrelinks = 0;
     for (; f != NULL; f = next) {
         next = f->previous;              /* read before `last` changes */
-        if (!actors_frame_is_kept(f))
+        if (f->owner == FRAME_OWNED_BY_CSTACK)
             continue;
         if (last == NULL)
             s->top = f;
@@ -251,7 +248,8 @@ actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
 }
 
 /* Top frame object of a suspended tasklet, or a new None: its first
- * complete frame, whose chain save left free of entry frames.  (3.12 runs
+ * complete frame, found from the first heap frame in the chain save left
+ * free of entry frames.  (3.12 runs
  * the GC from the eval loop only, so making the frame object cannot run
  * Python code while the thread state shows that frame.) */
 static inline PyObject *
