@@ -360,3 +360,59 @@ def test_current_frames_and_getframe_inside_tasklets():
 
 def test_current_frames_of_a_thread_running_a_tasklet():
     _run_check("_check_current_frames_of_another_thread")
+
+
+def test_deep_deallocation_switching_from_finalizers():
+    # Freeing a deep structure goes through CPython's trashcan (nesting
+    # count, deferred objects): finalizers deep inside switch to another
+    # tasklet that frees deep structures of its own before switching back.
+    # Every object must be finalized exactly once, and both tasklets end.
+    proc = run_in_subprocess(r'''
+        from actors.greenlet import greenlet, getcurrent
+        created, finalized = [0], []
+        rounds = [0]
+
+        class Counted:
+            def __init__(self):
+                created[0] += 1
+            def __del__(self):
+                finalized.append(1)
+
+        class Switcher(Counted):
+            def __init__(self, other):
+                Counted.__init__(self)
+                self.other = other
+            def __del__(self):
+                Counted.__del__(self)
+                if getcurrent() is not self.other:
+                    self.other.switch(getcurrent())
+
+        def nest(depth, leaves):
+            x = []
+            for i in range(depth):
+                x = [x, leaves.get(i)]
+            return x
+
+        def other_run(origin):
+            while origin is not None:
+                rounds[0] += 1
+                d = nest(3000, {i: Counted() for i in range(0, 3000, 100)})
+                del d
+                origin = origin.switch()
+            return "other done"
+
+        other = greenlet(other_run)
+
+        def first(depth):
+            leaves = {i: Switcher(other) for i in range(0, depth, 97)}
+            for i in range(1, depth, 89):
+                leaves.setdefault(i, Counted())
+            d = nest(depth, leaves)
+            del leaves
+            del d                          # switches to `other` many times
+            return "first done"
+
+        print(greenlet(first).switch(20_000), other.switch(None))
+        print(len(finalized) == created[0], rounds[0] > 100)
+    ''', timeout=120)
+    assert_ok(proc, "first done other done\nTrue True\n")
