@@ -13,6 +13,8 @@ import sys
 import threading
 import traceback
 
+import pytest
+
 from _subproc import assert_ok, run_in_subprocess
 from actors.greenlet import getcurrent, greenlet
 
@@ -133,6 +135,31 @@ def test_nested_starts_raise_recursion_error():
     ''', timeout=120)
     assert_ok(proc, "f RecursionError\nf_through_c RecursionError\n0\n"
                     "lower limit RecursionError\n")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12),
+                    reason="CPython 3.11 has one recursion counter: a huge "
+                           "limit lets plain recursion overflow the C stack")
+def test_nested_starts_stop_at_the_c_recursion_limit():
+    # With a Python limit far beyond what the C stack holds, the C-level
+    # counter (3.12, 3.13) or the stack-bounds check (3.14+) must still
+    # stop nested starts: each starts below the other on one C stack.
+    proc = run_in_subprocess(r'''
+        import sys
+        from actors.greenlet import greenlet
+        sys.setrecursionlimit(1_000_000)
+        depth = [0]
+
+        def f(n):
+            depth[0] += 1
+            return n and greenlet(f).switch(n - 1)
+
+        try:
+            greenlet(f).switch(100_000)
+        except RecursionError:
+            print("RecursionError", 10 < depth[0] < 100_000)
+    ''', timeout=120)
+    assert_ok(proc, "RecursionError True\n")
 
 
 def test_frames_of_many_suspended_tasklets_after_random_switching():
