@@ -62,7 +62,11 @@ typedef struct {
     int c_recursion_remaining;           /* absolute: see actors_pystate_save */
     int trash_delete_nesting;
     PyObject *trash_delete_later;        /* dealloc'd objects (refcount 0)
-                                            deferred by this tasklet */
+                                            this tasklet's trashcan deferred;
+                                            it frees them once its own
+                                            nesting is back to 0, so what a
+                                            tasklet drops is finalized in it,
+                                            not in whichever ran next */
     _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
     PyObject **datastack_top;
     _PyErr_StackItem *exc_info;          /* NULL: the base item below */
