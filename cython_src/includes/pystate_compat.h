@@ -35,6 +35,10 @@
 
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 #include "pystate_py311.h"
+#elif PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000
+#include "pystate_py314.h"
+#elif PY_VERSION_HEX >= 0x030F0000 && PY_VERSION_HEX < 0x03100000
+#include "pystate_py315.h"
 #else
 /* Not a CPython this core knows: the module refuses to import (see
  * _tasklet.pyx) and these never run; they only let the module compile. */
