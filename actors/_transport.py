@@ -63,7 +63,9 @@ class PickleCodec:
     name = "pickle"
     kind = b"B"
     header = BATCH
-    dumps = functools.partial(pickle.dumps, protocol=_PROTO)   # C calls
+    # staticmethod: from 3.14 a partial is a method descriptor, and
+    # codec.dumps(x) would pass the codec as the first argument.
+    dumps = staticmethod(functools.partial(pickle.dumps, protocol=_PROTO))
     loads = pickle.loads
 
 
