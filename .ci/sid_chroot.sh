@@ -35,7 +35,8 @@ packages() {
     done
     # gcc/g++/libc6-dev: the core (and any sdist without a wheel for a new
     # CPython); python3-pip: a pip for venvs whose ensurepip is missing.
-    printf 'gcc g++ libc6-dev make pkg-config python3-pip ca-certificates\n'
+    # iproute2: the partition tests make network namespaces with ip(8).
+    printf 'gcc g++ libc6-dev make pkg-config python3-pip ca-certificates iproute2\n'
 }
 
 mirror() {
@@ -212,7 +213,8 @@ cmd_run() {
     [ -f "$READY" ] || die "no chroot at $ROOT: run '$0 setup' first"
     with_lock
     umount_stale
-    trap umount_all EXIT
+    # and what the command mounted itself (ip netns: /run/netns)
+    trap 'umount_all; umount_stale' EXIT
     trap 'exit 130' INT TERM
     ensure_devices
     mount_system
