@@ -116,12 +116,12 @@ in_chroot() {                      # in_chroot CMD...  (mounts must be up)
                REQUESTS_CA_BUNDLE=$CHROOT_CA)
     fi
     local v
-    while IFS='=' read -r v _; do
+    for v in $(compgen -e); do
         case $v in
             CI|PYTHON_*|PYTHONFAULTHANDLER|PYTHONMALLOC|PYTHONDEVMODE|ACTORS_*|PYTEST_ADDOPTS|TERM)
                 envs+=("$v=${!v}") ;;
         esac
-    done < <(env)
+    done
     chroot "$ROOT" /usr/bin/env -i "${envs[@]}" "$@"
 }
 
@@ -235,11 +235,16 @@ cmd_destroy() {
     rm -rf --one-file-system "$ROOT"
 }
 
-case ${1:-} in
-    setup) shift; cmd_setup "$@" ;;
-    pythons) shift; cmd_pythons ;;
-    run) shift; cmd_run "$@" ;;
-    shell) shift; cmd_run /bin/bash ;;
-    destroy) shift; cmd_destroy ;;
-    *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
-esac
+# One compound command, parsed whole before it runs: editing this file
+# while a run is in progress cannot change what the run does next.
+{
+    case ${1:-} in
+        setup) shift; cmd_setup "$@" ;;
+        pythons) shift; cmd_pythons ;;
+        run) shift; cmd_run "$@" ;;
+        shell) shift; cmd_run /bin/bash ;;
+        destroy) shift; cmd_destroy ;;
+        *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
+    esac
+    exit
+}
