@@ -73,7 +73,8 @@ umount_all() {
 umount_stale() {
     local m
     [ -d "$ROOT" ] || return 0
-    awk -v r="$ROOT/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r |
+    awk -v r="$ROOT" 'index($2, r "/") == 1 || $2 == r {print $2}' /proc/mounts |
+    sort -r |
     while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" || true; done
 }
 
@@ -216,6 +217,9 @@ cmd_run() {
     # and what the command mounted itself (ip netns: /run/netns)
     trap 'umount_all; umount_stale' EXIT
     trap 'exit 130' INT TERM
+    # The root a mount point of its own: `ip netns` (the partition tests)
+    # remounts / inside, which fails on a plain directory.
+    mount_one "$ROOT" --bind "$ROOT"
     ensure_devices
     mount_system
     mkdir -p "$ROOT/src"
@@ -229,7 +233,7 @@ cmd_destroy() {
     need_root
     with_lock
     umount_stale
-    if awk -v r="$ROOT/" 'index($2, r) == 1 {f=1} END {exit !f}' /proc/mounts; then
+    if awk -v r="$ROOT" 'index($2, r "/") == 1 || $2 == r {f=1} END {exit !f}' /proc/mounts; then
         die "still mounted under $ROOT"
     fi
     rm -rf --one-file-system "$ROOT"
