@@ -236,7 +236,8 @@ cmd_destroy() {
     if awk -v r="$ROOT" 'index($2, r "/") == 1 || $2 == r {f=1} END {exit !f}' /proc/mounts; then
         die "still mounted under $ROOT"
     fi
-    rm -rf --one-file-system "$ROOT"
+    rm -rf --one-file-system "$ROOT" "$ROOT.tmp"
+    rm -f "$ROOT.debootstrap.log"
 }
 
 # One compound command, parsed whole before it runs: editing this file
