@@ -39,6 +39,10 @@
  *   use_tracing          gone (sys.monitoring is per interpreter):
  *                        actors_pystate_tracing returns 0.
  *
+ * Free-threaded builds (3.14t) keep more per-thread state a tasklet would
+ * have to swap (c_stack_refs, critical sections) and are not supported:
+ * pystate_compat.h does not pick this header for them.
+ *
  * Frames on the C stack.  Since 3.12 every entry into the interpreter from
  * C pushes an entry frame (owner FRAME_OWNED_BY_INTERPRETER, on 3.14 also
  * FRAME_OWNED_BY_CSTACK) that lives in that C call's stack frame, and the
