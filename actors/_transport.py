@@ -63,8 +63,8 @@ class PickleCodec:
     name = "pickle"
     kind = b"B"
     header = BATCH
-    # staticmethod: 3.13 warns that a partial class attribute becomes a
-    # method descriptor (3.14 binds it); calls still go straight to C.
+    # staticmethod: from 3.14 a partial is a method descriptor, and
+    # codec.dumps(x) would pass the codec as the first argument.
     dumps = staticmethod(functools.partial(pickle.dumps, protocol=_PROTO))
     loads = pickle.loads
 

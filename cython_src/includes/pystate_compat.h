@@ -39,6 +39,10 @@
 #include "pystate_py312.h"
 #elif PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
 #include "pystate_py313.h"
+#elif PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000 && !defined(Py_GIL_DISABLED)
+#include "pystate_py314.h"
+#elif PY_VERSION_HEX >= 0x030F0000 && PY_VERSION_HEX < 0x03100000 && !defined(Py_GIL_DISABLED)
+#include "pystate_py315.h"
 #else
 /* Not a CPython this core knows: the module refuses to import (see
  * _tasklet.pyx) and these never run; they only let the module compile. */
