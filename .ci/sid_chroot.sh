@@ -212,11 +212,13 @@ cmd_run() {
     need_root
     [ $# -gt 0 ] || die "run: no command"
     [ -f "$READY" ] || die "no chroot at $ROOT: run '$0 setup' first"
-    with_lock
-    umount_stale
-    # and what the command mounted itself (ip netns: /run/netns)
-    trap 'umount_all; umount_stale' EXIT
-    trap 'exit 130' INT TERM
+    if [ "${_ACTORS_SID_PRIVATE:-}" != 1 ]; then
+        # A mount namespace of its own: the mounts below (and whatever the
+        # command mounts, e.g. ip netns) vanish with it, so runs can go on
+        # side by side and a killed run leaves nothing mounted.
+        exec env _ACTORS_SID_PRIVATE=1 unshare --mount --propagation private \
+            bash "$0" run "$@"
+    fi
     # The root a mount point of its own: `ip netns` (the partition tests)
     # remounts / inside, which fails on a plain directory.
     mount_one "$ROOT" --bind "$ROOT"
@@ -224,9 +226,7 @@ cmd_run() {
     mount_system
     mkdir -p "$ROOT/src"
     mount_one "$ROOT/src" --bind "$HERE"
-    local rc=0
-    in_chroot /bin/sh -c 'cd /src && exec "$@"' sh "$@" || rc=$?
-    return $rc
+    in_chroot /bin/sh -c 'cd /src && exec "$@"' sh "$@"
 }
 
 cmd_destroy() {

@@ -26,9 +26,10 @@ if [ ! -x "$venv/bin/python" ] ||
     "$python" -m venv "$venv"
 fi
 
-# Only what git tracks (plus uncommitted edits to it): no build/, no .so.
-(cd "$here" && { git ls-files -z 2>/dev/null || find . -type f -not -path './.git/*' -print0; } |
-    tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$work"
+# The tree without build products (a .so or build/ of another version).
+tar -C "$here" --exclude=./.git --exclude=./build --exclude='*.egg-info' \
+    --exclude='*.so' --exclude=__pycache__ --exclude='./cython_src/*.c' \
+    -cf - . | tar -xf - -C "$work"
 
 echo "== $label: $("$venv/bin/python" -VV | head -1)"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
