@@ -262,3 +262,46 @@ def test_install_reports_its_build():
     assert BUILT["greenlet"] is True
     if actors.BACKEND == "native":
         assert BUILT["native"] is True
+
+
+@pytest.mark.native_only(reason="the native core's version check")
+def test_native_core_refuses_another_patch_release():
+    """A core built for one CPython patch release refuses another (layouts
+    move inside a series), naming both versions and the fix; without
+    ACTORS_REQUIRE_NATIVE the package falls back to the greenlet runtime."""
+    pretend = """
+        import sys
+        real = sys.version_info
+        sys.version_info = (real[0], real[1], real[2] + 1, "final", 0)
+    """
+    proc = run_in_subprocess(pretend + """
+        try:
+            import actors._core
+        except ImportError as e:
+            print("refused:", e)
+    """, env={"ACTORS_BACKEND": None})
+    assert proc.returncode == 0, describe(proc)
+    built = "%d.%d.%d" % sys.version_info[:3]
+    other = "%d.%d.%d" % (sys.version_info[0], sys.version_info[1],
+                          sys.version_info[2] + 1)
+    out = proc.stdout
+    assert out.startswith("refused:"), describe(proc)
+    assert built in out and other in out and "rebuild" in out, out
+    proc = run_in_subprocess(pretend + """
+        import warnings
+        warnings.simplefilter("ignore")
+        import actors
+
+        class Double(actors.Actor):
+            def receive(self, x):
+                return 2 * x
+
+        print(actors.BACKEND,
+              actors.run(lambda: actors.ask(actors.spawn(Double), 7)))
+    """, env={"ACTORS_BACKEND": None, "ACTORS_REQUIRE_NATIVE": None})
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.split() == ["greenlet", "14"], describe(proc)
+    proc = run_in_subprocess(pretend + "    import actors\n",
+                             env={"ACTORS_BACKEND": None,
+                                  "ACTORS_REQUIRE_NATIVE": "1"})
+    assert proc.returncode != 0 and "rebuild" in proc.stderr, describe(proc)
