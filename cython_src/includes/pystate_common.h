@@ -11,6 +11,8 @@
  *
  * The version header may define, before including this:
  *
+ *   ACTORS_PYSTATE_HAS_TRACING  it defines actors_pystate_tracing itself
+ *                    (3.11: the flag in its _PyCFrame); else it returns 0
  *   ACTORS_CHAIN_IS_EMPTY(ts)   the thread's frame chain is as
  *                    actors_pystate_start left it (default: always, where
  *                    the chain is not checked)
@@ -23,8 +25,8 @@
  *
  * It defines the save/restore/start parts for these fields (the version
  * header calls them from its own), and in full keep_context,
- * chunk_is_root, traverse, clear, the context accessors and
- * gc_clear_finalized.
+ * chunk_is_root, traverse, clear, the context accessors,
+ * gc_clear_finalized, and tracing where the version has no flag.
  */
 #ifndef ACTORS_PYSTATE_COMMON_H
 #define ACTORS_PYSTATE_COMMON_H
@@ -87,6 +89,18 @@ actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
     ts->context = NULL;
     ts->context_ver++;
 }
+
+#ifndef ACTORS_PYSTATE_HAS_TRACING
+/* From 3.12 on tracing is sys.monitoring's instrumentation of code
+ * objects, per interpreter: no use_tracing flag in the C frames or the
+ * thread state, nothing to carry across a switch. */
+static inline int
+actors_pystate_tracing(PyThreadState *ts)
+{
+    (void)ts;
+    return 0;
+}
+#endif
 
 #ifndef ACTORS_CHAIN_IS_EMPTY
 #define ACTORS_CHAIN_IS_EMPTY(ts) 1

@@ -21,6 +21,7 @@ typedef struct {
     PyObject *context;                   /* strong reference or NULL */
 } actors_pystate;
 
+#define ACTORS_PYSTATE_HAS_TRACING 1    /* actors_pystate_tracing below */
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
 #include "pystate_common.h"
 

@@ -79,14 +79,6 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     actors_common_save(s, ts);
 }
 
-/* 3.12 keeps no tracing flag in the C frames: nothing to carry. */
-static inline int
-actors_pystate_tracing(PyThreadState *ts)
-{
-    (void)ts;
-    return 0;
-}
-
 /* Move s into the thread state. */
 static inline void
 actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)

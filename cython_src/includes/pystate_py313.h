@@ -92,15 +92,6 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
      * asyncio_running_loop (per thread, as the 3.11 cache was). */
 }
 
-/* sys.monitoring keeps tracing per interpreter, not in the thread state:
- * nothing to carry across a switch. */
-static inline int
-actors_pystate_tracing(PyThreadState *ts)
-{
-    (void)ts;
-    return 0;
-}
-
 /* Move s into the thread state. */
 static inline void
 actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)

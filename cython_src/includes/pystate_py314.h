@@ -135,14 +135,6 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     actors_common_save(s, ts);
 }
 
-/* Tracing is sys.monitoring's, per interpreter: nothing to carry over. */
-static inline int
-actors_pystate_tracing(PyThreadState *ts)
-{
-    (void)ts;
-    return 0;
-}
-
 #if ACTORS_PY315
 static inline void actors_profiler_cache_reset(PyThreadState *ts);
 #else
