@@ -5,7 +5,16 @@
  * switch.  Everything that touches PyThreadState fields lives in
  * pystate_pyXY.h, written from that version's Include/cpython/pystate.h and
  * Include/internal headers; supporting a new CPython is one more branch
- * below.  Each version header defines:
+ * below.  What the versions share is written once, in two headers the
+ * version headers include:
+ *
+ *   pystate_common.h  the parts every version does alike with fields of
+ *                     the same name (frame memory, exception stack,
+ *                     context, GC support)
+ *   pystate_frames.h  3.12 and later: hiding a suspended tasklet's entry
+ *                     frames, which live on its C stack, from introspection
+ *
+ * Each version header defines:
  *
  *   ACTORS_PYSTATE_SUPPORTED  1
  *   actors_anchor    what a starting tasklet keeps on its own C stack

@@ -1,0 +1,183 @@
+/* What every supported CPython (3.11 and later) swaps the same way, with
+ * the thread-state fields named the same.  Included by each
+ * pystate_pyXY.h once its actors_pystate is declared; that struct has
+ *
+ *   _PyStackChunk *datastack_chunk;      the limit is derived from it
+ *   PyObject **datastack_top;
+ *   _PyErr_StackItem *exc_info;          NULL: the base item below
+ *   PyObject *exc_value;                 of the tasklet's base item, whose
+ *                                        previous_item is always NULL
+ *   PyObject *context;                   strong reference or NULL
+ *
+ * The version header may define, before including this:
+ *
+ *   ACTORS_PYSTATE_HAS_TRACING  it defines actors_pystate_tracing itself
+ *                    (3.11: the flag in its _PyCFrame); else it returns 0
+ *   ACTORS_CHAIN_IS_EMPTY(ts)   the thread's frame chain is as
+ *                    actors_pystate_start left it (default: always, where
+ *                    the chain is not checked)
+ *   ACTORS_TS_CURRENT_FRAME(ts) the thread's top-frame pointer, an lvalue:
+ *                    then actors_frame_object_from is defined
+ *
+ * and, where the version includes pystate_frames.h (3.12 and later),
+ *
+ *   actors_frame_links frames;
+ *
+ * It defines the save/restore/start parts for these fields (the version
+ * header calls them from its own), and in full keep_context,
+ * chunk_is_root, traverse, clear, the context accessors,
+ * gc_clear_finalized, and tracing where the version has no flag.
+ */
+#ifndef ACTORS_PYSTATE_COMMON_H
+#define ACTORS_PYSTATE_COMMON_H
+
+/* Save: frame memory, exception stack and context move into s. */
+static inline void
+actors_common_save(actors_pystate *s, PyThreadState *ts)
+{
+    s->datastack_chunk = ts->datastack_chunk;
+    s->datastack_top = ts->datastack_top;
+    s->exc_info = ts->exc_info == &ts->exc_state ? NULL : ts->exc_info;
+    s->exc_value = ts->exc_state.exc_value;
+    s->context = ts->context;            /* the reference moves into s */
+    ts->context = NULL;
+}
+
+/* Restore: the same back into the thread state. */
+static inline void
+actors_common_restore(actors_pystate *s, PyThreadState *ts)
+{
+    ts->datastack_chunk = s->datastack_chunk;
+    ts->datastack_top = s->datastack_top;
+    ts->datastack_limit = s->datastack_chunk == NULL ? NULL :
+        (PyObject **)((char *)s->datastack_chunk + s->datastack_chunk->size);
+    ts->exc_state.exc_value = s->exc_value;
+    ts->exc_state.previous_item = NULL;
+    ts->exc_info = s->exc_info ? s->exc_info : &ts->exc_state;
+    Py_XSETREF(ts->context, s->context);
+    ts->context_ver++;
+    s->context = NULL;
+    s->exc_value = NULL;
+}
+
+/* Start: an empty frame stack in `chunk`, whose first slot is skipped (why
+ * CPython then never frees it is said in each version header), no
+ * exception being handled, the context given before the start if any. */
+static inline void
+actors_common_start(actors_pystate *s, PyThreadState *ts,
+                    _PyStackChunk *chunk, size_t chunk_size)
+{
+    chunk->previous = NULL;
+    chunk->size = chunk_size;
+    chunk->top = 0;
+    ts->datastack_chunk = chunk;
+    ts->datastack_top = &chunk->data[1];
+    ts->datastack_limit = (PyObject **)((char *)chunk + chunk_size);
+    ts->exc_state.exc_value = NULL;
+    ts->exc_state.previous_item = NULL;
+    ts->exc_info = &ts->exc_state;
+    Py_XSETREF(ts->context, s->context);  /* a context set before the start */
+    s->context = NULL;
+    ts->context_ver++;
+}
+
+/* A finished tasklet keeps the context it ran in (greenlet does too). */
+static inline void
+actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
+{
+    Py_XSETREF(s->context, ts->context);
+    ts->context = NULL;
+    ts->context_ver++;
+}
+
+#ifndef ACTORS_PYSTATE_HAS_TRACING
+/* From 3.12 on tracing is sys.monitoring's instrumentation of code
+ * objects, per interpreter: no use_tracing flag in the C frames or the
+ * thread state, nothing to carry across a switch. */
+static inline int
+actors_pystate_tracing(PyThreadState *ts)
+{
+    (void)ts;
+    return 0;
+}
+#endif
+
+#ifndef ACTORS_CHAIN_IS_EMPTY
+#define ACTORS_CHAIN_IS_EMPTY(ts) 1
+#endif
+
+/* The frame stack of a finished tasklet is back to its root chunk. */
+static inline int
+actors_pystate_chunk_is_root(PyThreadState *ts, _PyStackChunk *chunk)
+{
+    return ts->datastack_chunk == chunk && ts->datastack_top == &chunk->data[1]
+        && ACTORS_CHAIN_IS_EMPTY(ts);
+}
+
+#ifdef ACTORS_TS_CURRENT_FRAME
+/* The frame object of the first complete frame from f, or a new None:
+ * made by showing f as the thread's top frame for a moment. */
+static inline PyObject *
+actors_frame_object_from(PyThreadState *ts, struct _PyInterpreterFrame *f)
+{
+    struct _PyInterpreterFrame *saved = ACTORS_TS_CURRENT_FRAME(ts);
+    PyFrameObject *fo;
+    if (f == NULL)
+        Py_RETURN_NONE;
+    /* GIL held: no other thread reads the thread's top frame meanwhile. */
+    ACTORS_TS_CURRENT_FRAME(ts) = f;
+    fo = PyThreadState_GetFrame(ts);     /* skips incomplete frames */
+    ACTORS_TS_CURRENT_FRAME(ts) = saved;
+    if (fo == NULL)
+        Py_RETURN_NONE;
+    return (PyObject *)fo;
+}
+#endif
+
+/* GC support for the references in s.  (Not a trashcan's deferred list
+ * where a version keeps one per tasklet: those objects are already dead to
+ * the GC.) */
+static inline int
+actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
+{
+    Py_VISIT(s->context);
+    Py_VISIT(s->exc_value);
+    return 0;
+}
+
+static inline void
+actors_pystate_clear(actors_pystate *s)
+{
+    Py_CLEAR(s->context);
+    Py_CLEAR(s->exc_value);
+#ifdef ACTORS_PYSTATE_FRAMES_H
+    actors_frames_clear(&s->frames);     /* 3.12+: see pystate_frames.h */
+#endif
+}
+
+static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
+static inline PyObject **actors_thread_context(PyThreadState *ts) { return &ts->context; }
+static inline void actors_thread_context_changed(PyThreadState *ts) { ts->context_ver++; }
+
+/* Let a finalized object that was resurrected be finalized again when it
+ * is dropped once more (CPython runs tp_finalize once per object).  The
+ * mark is bit 0 of the GC header's _gc_prev (_PyGC_PREV_MASK_FINALIZED in
+ * Include/internal/pycore_gc.h): 3.11 and 3.12 have no function to clear
+ * it; 3.13 and later have _PyGC_CLEAR_FINALIZED (which on free-threaded
+ * builds clears a bit of ob_gc_bits instead). */
+#if PY_VERSION_HEX >= 0x030D0000
+static inline void
+actors_gc_clear_finalized(PyObject *op)
+{
+    _PyGC_CLEAR_FINALIZED(op);
+}
+#else
+typedef struct { uintptr_t next, prev; } actors_gc_head;
+static inline void
+actors_gc_clear_finalized(PyObject *op)
+{
+    ((actors_gc_head *)op - 1)->prev &= ~(uintptr_t)1;
+}
+#endif
+
+#endif
