@@ -130,6 +130,7 @@ def matrix():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)     # the first case waits while the others run
 @pytest.mark.parametrize("label", list(CASES))
 def test_suite_on_interpreter(matrix, label):
     status, output = matrix[label].result()
