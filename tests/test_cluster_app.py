@@ -221,14 +221,16 @@ def blast(p):
 
 def idle(p):
     """Stay up until told to stop (by 'stop' at '<name>_main') or the
-    lifetime ends; report nodes seen."""
+    lifetime ends; report nodes seen.  hello_inc: the hello carries this
+    node's incarnation; report_got: report each message when it comes."""
     _cluster.register_cluster(p["name"] + "_main", actors.self())
     if p.get("wait_nodes"):
         wait_nodes(p["wait_nodes"])
-    out(event="ready", id=actors.self().id, nodes=_cluster.nodes(),
-        inc=actors.node_stats()["incarnation"])
+    inc = actors.node_stats()["incarnation"]
+    out(event="ready", id=actors.self().id, nodes=_cluster.nodes(), inc=inc)
     if p.get("hello_to"):
-        actors.send(p["hello_to"] + "_main", ("hi", p["name"]))
+        actors.send(p["hello_to"] + "_main", ("hi", p["name"], inc)
+                    if p.get("hello_inc") else ("hi", p["name"]))
     deadline = time.monotonic() + p.get("lifetime", 30)
     got = []
     while time.monotonic() < deadline:
@@ -237,6 +239,8 @@ def idle(p):
             break
         if msg is not None:
             got.append(repr(msg))
+            if p.get("report_got"):
+                out(event="got", msg=repr(msg))
             if isinstance(msg, tuple) and msg[0] == "counted":
                 break
         if p.get("stop_file") and os.path.exists(p["stop_file"]):

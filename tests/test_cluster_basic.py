@@ -89,12 +89,15 @@ def test_graceful_stop_loses_nothing(procs):
 
 def test_restart_with_new_incarnation(procs, tmp_path):
     pa, pb = free_port(), free_port()
-    stop = str(tmp_path / "stop")
-    b = start(procs, "idle", {"name": "b", "lifetime": 60, "stop_file": stop,
-                              "config": config("b", pb)})
+    # One stop file each: b reports its peers while a2 is still up (with a
+    # shared one, a2 could see it first and leave with a bye: b would then
+    # rightly list no peers).
+    stop_a, stop_b = str(tmp_path / "stop_a"), str(tmp_path / "stop_b")
+    b = start(procs, "idle", {"name": "b", "lifetime": 60, "report_got": 1,
+                              "stop_file": stop_b, "config": config("b", pb)})
     b.expect("ready")
-    params = {"name": "a", "lifetime": 60, "stop_file": stop,
-              "wait_nodes": 1, "hello_to": "b",
+    params = {"name": "a", "lifetime": 60, "stop_file": stop_a,
+              "wait_nodes": 1, "hello_to": "b", "hello_inc": 1,
               "config": config("a", pa, [pb])}
     a1 = start(procs, "idle", params)
     inc1 = a1.expect("ready")["inc"]
@@ -102,12 +105,18 @@ def test_restart_with_new_incarnation(procs, tmp_path):
     a2 = start(procs, "idle", params)
     r = a2.expect("ready")
     assert r["nodes"] == ["b"] and r["inc"] != inc1
-    open(stop, "w").close()
+    # a1 may die before its hello leaves; a2's arrives (a2 sends it after
+    # "ready": stop b only once b has it)
+    hi2 = repr(("hi", "a", r["inc"]))
+    while b.expect("got", 20)["msg"] != hi2:
+        pass
+    open(stop_b, "w").close()
     got = b.expect("stopped", 20)
-    # a1 may die before its hello leaves; a2's arrives
-    assert "('hi', 'a')" in got["got"]
+    assert hi2 in got["got"]
     assert got["nodes"] == ["a"]
     assert got["stats"]["peers"]["a"]["incarnation"] == r["inc"]
+    assert b.wait() == 0                 # b has left: a2 stops alone
+    open(stop_a, "w").close()
     assert a2.expect("stopped", 20)
     assert a2.wait() == 0 and b.wait() == 0
 
