@@ -1,6 +1,7 @@
 # The tasklet type and the per-thread switch state.
 
 cimport cython
+from cpython.tuple cimport PyTuple_GET_ITEM
 import contextvars
 
 from types import TracebackType
@@ -41,6 +42,7 @@ cdef class _ThreadState:
     cdef list pending_kills  # suspended tasklets collected in other threads
     cdef bint alive          # the thread has not ended
     cdef PyThreadState *tstate
+    cdef void *chain_end     # where its tasklets' frame chains end (3.15)
     cdef int use_tracing     # the thread's tracing flag across a switch
     cdef Switch sw
 
@@ -67,10 +69,20 @@ cdef _ThreadState thread_state():
     return new_thread_state()
 
 
+cdef PyObject *thread_state_ptr():
+    """thread_state(), borrowed: the thread's dict keeps it alive."""
+    cdef PyObject *p = actors_tls_get()
+    if p != NULL:
+        return p
+    new_thread_state()
+    return actors_tls_get()
+
+
 cdef _ThreadState new_thread_state():
     cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
     cdef TaskletBase main = Tasklet.__new__(Tasklet, MAIN_TOKEN)
     st.tstate = PyThreadState_Get()
+    st.chain_end = actors_pystate_chain_end(st.tstate)
     st.main = main
     st.current = main
     main.thread = st
@@ -133,9 +145,12 @@ cdef class TaskletBase:
             # Only its own thread can run it: it is ended there, at that
             # thread's next switch (this list resurrects it until then).
             self.thread.pending_kills.append(self)
-        else:
-            # Its thread is gone and its stack with it: keep it forever
-            # rather than free memory its frames still point into.
+        elif not actors_pystate_abandon(&self.pystate, self.thread.chain_end):
+            # Its thread is gone and its stack with it, and its frames could
+            # not be released (before 3.15, or see actors_pystate_abandon):
+            # keep it forever rather than free memory they point into.
+            # (Where they were released, it is freed: nothing of it runs
+            # again, and its C stack holds no reference, see run_tasklet.)
             Py_INCREF(<PyObject *>self)
 
     def __dealloc__(self):
@@ -150,6 +165,7 @@ cdef class Tasklet(TaskletBase):
     """A greenlet-like coroutine whose C stack lives on the heap only while
     it is suspended.  ``Tasklet(run=None, parent=None)``."""
     cdef object _run            # meaningful only with the RUN_SET flag
+    cdef object _running        # (run, args, kwargs) while run() runs
     cdef object __weakref__
     cdef dict __dict__
 
@@ -366,22 +382,25 @@ cdef void kill_pending(_ThreadState st) noexcept:
 cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
     """Switch to target and return what the resumed switch() returns: a new
     reference, or NULL with the exception it receives set as raised."""
-    cdef _ThreadState st = thread_state()
-    if st.pending_kills:
-        kill_pending(st)
-    if target.thread is not st:
+    # Borrowed (the thread's dict keeps it): a reference held on a C stack
+    # that never resumes would leak (see run_tasklet).
+    cdef PyObject *stp = thread_state_ptr()
+    if (<_ThreadState>stp).pending_kills:
+        kill_pending(<_ThreadState>stp)
+    if target.thread is not <_ThreadState>stp:
         if not target.thread.alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
         return usage_error("cannot switch to a tasklet of a different thread")
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
-    st.args = args
-    st.kwargs = kwargs
-    st.exc = exc
-    if target is not st.current and switch_stack(st, target) < 0:
+    (<_ThreadState>stp).args = args
+    (<_ThreadState>stp).kwargs = kwargs
+    (<_ThreadState>stp).exc = exc
+    if target is not (<_ThreadState>stp).current and \
+            switch_stack(<_ThreadState>stp, target) < 0:
         return NULL
-    return take_result(st)
+    return take_result(<_ThreadState>stp)
 
 
 cdef PyObject *usage_error(str message) noexcept:
@@ -484,24 +503,30 @@ cdef void tasklet_main(Switch *sw) noexcept:
 
 
 cdef void run_tasklet(TaskletBase self, actors_anchor *anchor) noexcept:
-    cdef _ThreadState st = self.thread
+    # No reference held here across the run: a suspended tasklet whose
+    # thread ends is freed without ever resuming (actors_pystate_abandon),
+    # and whatever its C stack held would leak.  Its thread state is kept
+    # alive by self.thread, run and its arguments by self._running.
+    cdef PyObject *stp = <PyObject *>self.thread
     cdef actors_chunk *chunk = chunk_alloc()
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
     self.chunk = chunk
     self.flags |= STARTED
-    actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
+    actors_pystate_start(&self.pystate, (<_ThreadState>stp).tstate,
+                         (<_ThreadState>stp).use_tracing, anchor,
                          chunk, CHUNK_SIZE)
-    resumed(st)
+    resumed(<_ThreadState>stp)
     if self.flags & OWN_MAIN:
-        st.args = st.kwargs = st.exc = None
+        (<_ThreadState>stp).args = (<_ThreadState>stp).kwargs = None
+        (<_ThreadState>stp).exc = None
         self._main()
-        st.args = (None,)
+        (<_ThreadState>stp).args = (None,)
     else:
-        run_greenlet_ptr(<Tasklet>self, st)
-    if not actors_pystate_chunk_is_root(st.tstate, chunk):
+        run_greenlet_ptr(<Tasklet>self, <_ThreadState>stp)
+    if not actors_pystate_chunk_is_root((<_ThreadState>stp).tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
-    actors_pystate_keep_context(&self.pystate, st.tstate)
+    actors_pystate_keep_context(&self.pystate, (<_ThreadState>stp).tstate)
 
 
 cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
@@ -512,6 +537,7 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     args, kwargs, exc = st.args, st.kwargs, st.exc
     st.args = st.kwargs = st.exc = None
     cdef PyObject *r
+    cdef PyObject *call
     # Called through the C API so that no frame of ours joins the traceback
     # of what run() raises.  run is looked up even when an exception was
     # thrown in before the start, as greenlet does.
@@ -532,8 +558,16 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
         if exc is not None:               # thrown in before it ever ran
             r = NULL
         else:
-            r = actors_call(<PyObject *>run, <PyObject *>args,
-                            NULL if kwargs is None else <PyObject *>kwargs)
+            # The call's references are the tasklet's, not this C frame's.
+            self._running = (run, args, kwargs)
+            run = args = kwargs = None
+            call = <PyObject *>self._running
+            r = actors_call(PyTuple_GET_ITEM(<tuple>call, 0),
+                            PyTuple_GET_ITEM(<tuple>call, 1),
+                            NULL if PyTuple_GET_ITEM(<tuple>call, 2) ==
+                            <PyObject *>None else
+                            PyTuple_GET_ITEM(<tuple>call, 2))
+            self._running = None
             if r != NULL:
                 st.args = (<object>r,)
                 Py_XDECREF(r)

@@ -30,6 +30,8 @@ cdef extern from "pystate_compat.h":
     object actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     int actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
     void actors_pystate_clear(actors_pystate *s)
+    bint actors_pystate_abandon(actors_pystate *s, void *bottom)
+    void *actors_pystate_chain_end(PyThreadState *ts)
     PyObject **actors_pystate_context(actors_pystate *s)
     PyObject **actors_thread_context(PyThreadState *ts)
     void actors_thread_context_changed(PyThreadState *ts)

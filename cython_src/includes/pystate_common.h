@@ -180,4 +180,22 @@ actors_gc_clear_finalized(PyObject *op)
 }
 #endif
 
+#ifndef ACTORS_PYSTATE_HAS_ABANDON
+/* Before 3.15 a suspended tasklet of an ended thread is kept (greenlet
+ * leaks its frames there too). */
+#define actors_pystate_abandon(s, bottom) 0
+#endif
+
+/* The address a tasklet's chain ends at (3.15: the thread's base frame). */
+static inline void *
+actors_pystate_chain_end(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030F0000
+    return (void *)ts->base_frame;
+#else
+    (void)ts;
+    return NULL;
+#endif
+}
+
 #endif

@@ -69,6 +69,8 @@ typedef struct actors_chunk { struct actors_chunk *previous; } actors_chunk;
 #define actors_pystate_frame(s, ts) (Py_FatalError("actors: unsupported CPython"), NULL)
 #define actors_pystate_traverse(s, v, a) 0
 #define actors_pystate_clear(s) ((void)0)
+#define actors_pystate_abandon(s, b) 0
+#define actors_pystate_chain_end(ts) NULL
 static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
 static inline PyObject **actors_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
 static inline void actors_thread_context_changed(PyThreadState *ts) { (void)ts; }

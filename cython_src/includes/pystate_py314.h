@@ -63,6 +63,9 @@
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
+#if PY_VERSION_HEX >= 0x030F0000
+#include "internal/pycore_stackref.h"           /* PyStackRef_CLEAR */
+#endif
 #ifdef ACTORS_UNDEF_BUILD_CORE
 #undef Py_BUILD_CORE
 #undef ACTORS_UNDEF_BUILD_CORE
@@ -122,6 +125,9 @@ actors_chain_bottom(PyThreadState *ts)
 }
 
 #define ACTORS_CHAIN_IS_EMPTY(ts) ((ts)->current_frame == actors_chain_bottom(ts))
+#if ACTORS_PY315
+#define ACTORS_PYSTATE_HAS_ABANDON 1
+#endif
 #include "pystate_common.h"
 
 /* The running context is leaving the CPU: move the thread state into s. */
@@ -201,5 +207,57 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     }
     return f;
 }
+
+#if ACTORS_PY315
+/* A suspended tasklet whose thread has ended can never run again.  Release
+ * the references its frames hold, as CPython does when it pops a frame, so
+ * that the tasklet can be freed with its frame stack (greenlet does this on
+ * 3.15 too).  `bottom` is the ended thread's base frame (only its address
+ * is compared: the thread state is gone).  Every frame of the chain is in
+ * an escaping call (ultimately the switch()), where 3.14+ saves the
+ * frame's stackpointer.  Returns 0, changing nothing, where this is not
+ * safe: a generator's frame in the chain (the generator is executing and
+ * its frame links into ours), or a frame object someone else holds (it
+ * points into the frame stack about to be freed); the tasklet is then
+ * kept. */
+static inline int
+actors_pystate_abandon(actors_pystate *s, void *bottom)
+{
+    struct _PyInterpreterFrame *f, *next;
+    PyObjectArenaAllocator arena;
+    _PyStackChunk *c;
+    for (f = s->frames.top; f != NULL && (void *)f != bottom; f = f->previous) {
+        if (f->owner != FRAME_OWNED_BY_THREAD || f->stackpointer == NULL)
+            return 0;
+        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1)
+            return 0;
+    }
+    f = s->frames.top;
+    s->frames.top = NULL;                /* gr_frame: None from now on */
+    s->current_frame = NULL;
+    for (; f != NULL && (void *)f != bottom; f = next) {
+        _PyStackRef *sp = f->stackpointer;
+        next = f->previous;
+        f->stackpointer = f->localsplus;
+        while (sp > f->localsplus) {
+            sp--;
+            PyStackRef_CLEAR(*sp);
+        }
+        Py_CLEAR(f->f_locals);
+        Py_CLEAR(f->frame_obj);
+        PyStackRef_CLEAR(f->f_funcobj);
+        PyStackRef_CLEAR(f->f_executable);
+    }
+    /* Chunks CPython added past the root chunk (the caller frees that). */
+    PyObject_GetArenaAllocator(&arena);
+    for (c = s->datastack_chunk; c != NULL && c->previous != NULL; ) {
+        _PyStackChunk *prev = c->previous;
+        arena.free(arena.ctx, c, c->size);
+        c = prev;
+    }
+    s->datastack_chunk = c;
+    return 1;
+}
+#endif
 
 #endif
