@@ -70,6 +70,10 @@ def run_one(label, prefix, args, peers):
                 figures[name] = json.load(f)
         except (OSError, ValueError) as e:
             figures[name] = {"results": {}, "errors": [str(e)]}
+        why = figures[name].get("missing", {}).get(OURS[name])
+        if why:      # the other peers ran, but without ours the row is void
+            figures[name].setdefault("errors", []).append(
+                "actors not measured: %s" % why)
     return figures
 
 
