@@ -1,13 +1,8 @@
 /* What every supported CPython (3.11 and later) swaps the same way, with
  * the thread-state fields named the same.  Included by each
- * pystate_pyXY.h once its actors_pystate is declared; that struct has
- *
- *   _PyStackChunk *datastack_chunk;      the limit is derived from it
- *   PyObject **datastack_top;
- *   _PyErr_StackItem *exc_info;          NULL: the base item below
- *   PyObject *exc_value;                 of the tasklet's base item, whose
- *                                        previous_item is always NULL
- *   PyObject *context;                   strong reference or NULL
+ * pystate_pyXY.h once its actors_pystate is declared; that struct ends
+ * with ACTORS_PYSTATE_COMMON_FIELDS (pystate_compat.h): datastack_chunk,
+ * datastack_top, exc_info, exc_value and context.
  *
  * The version header may define, before including this:
  *

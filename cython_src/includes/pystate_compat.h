@@ -42,6 +42,16 @@
 #include <Python.h>
 #include <frameobject.h>
 
+/* The fields of actors_pystate every version keeps the same way, last in
+ * each version's struct; pystate_common.h saves and restores them. */
+#define ACTORS_PYSTATE_COMMON_FIELDS                                        \
+    _PyStackChunk *datastack_chunk;   /* the limit is derived from it */    \
+    PyObject **datastack_top;                                               \
+    _PyErr_StackItem *exc_info;       /* NULL: the base item below */       \
+    PyObject *exc_value;              /* of the tasklet's base item, whose  \
+                                         previous_item is always NULL */    \
+    PyObject *context;                /* strong reference or NULL */
+
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 #include "pystate_py311.h"
 #elif PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000

@@ -13,12 +13,7 @@ typedef struct {
     int recursion_depth;                 /* limit - remaining, so a changed
                                             limit applies to every tasklet */
     int trash_delete_nesting;
-    _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
-    PyObject **datastack_top;
-    _PyErr_StackItem *exc_info;          /* NULL: the base item below */
-    PyObject *exc_value;                 /* of the tasklet's base item, whose
-                                            previous_item is always NULL */
-    PyObject *context;                   /* strong reference or NULL */
+    ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 #define ACTORS_PYSTATE_HAS_TRACING 1    /* actors_pystate_tracing below */

@@ -47,12 +47,7 @@ typedef struct {
                                             nesting is back to 0, so what a
                                             tasklet drops is finalized in it,
                                             not in whichever ran next */
-    _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
-    PyObject **datastack_top;
-    _PyErr_StackItem *exc_info;          /* NULL: the base item below */
-    PyObject *exc_value;                 /* of the tasklet's base item, whose
-                                            previous_item is always NULL */
-    PyObject *context;                   /* strong reference or NULL */
+    ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)

@@ -52,12 +52,7 @@ typedef struct {
     int py_recursion_depth;              /* limit - remaining, so a changed */
     int c_recursion_depth;               /* limit applies to every tasklet */
     uintptr_t critical_section;          /* see actors_pystate_save */
-    _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
-    PyObject **datastack_top;
-    _PyErr_StackItem *exc_info;          /* NULL: the base item below */
-    PyObject *exc_value;                 /* of the tasklet's base item, whose
-                                            previous_item is always NULL */
-    PyObject *context;                   /* strong reference or NULL */
+    ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->current_frame)

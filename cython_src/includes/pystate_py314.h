@@ -104,12 +104,7 @@ typedef struct {
     int recursion_depth;                 /* limit - remaining, so a changed
                                             limit applies to every tasklet */
     PyObject *current_executor;          /* borrowed, as in the thread state */
-    _PyStackChunk *datastack_chunk;      /* the limit is derived from it */
-    PyObject **datastack_top;
-    _PyErr_StackItem *exc_info;          /* NULL: the base item below */
-    PyObject *exc_value;                 /* of the tasklet's base item, whose
-                                            previous_item is always NULL */
-    PyObject *context;                   /* strong reference or NULL */
+    ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 /* The frame a new tasklet's first entry frame links to. */
