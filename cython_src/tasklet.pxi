@@ -474,34 +474,55 @@ cdef PyObject *take_result(_ThreadState st) noexcept:
 cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
     """Suspend the running context and continue in `target`; returns once
     something switches back here."""
+    # Every suspended tasklet's saved stack holds this frame, so only `st`
+    # lives across the switch: the work before and after it is in functions
+    # of their own, called through pointers so that they are not inlined.
     # No reference-counted locals here: a dying tasklet's frame is abandoned
     # by this switch, and whatever it held would leak.
+    switch_prepare_ptr(st, target)
+    if actors_switch_stack(save_cb, restore_cb, &st.sw) != 0:
+        return switch_refused_ptr(st)
+    # Resumed; what happened in between is in st.
+    switch_resumed_ptr(st)
+    return 0
+
+
+cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     cdef Stack *cur = &st.current.stack
-    cdef actors_pystate *cur_state = &st.current.pystate
     cdef PyThreadState *ts = st.tstate
     st.use_tracing = actors_pystate_tracing(ts)
     if cur.start != NULL:                 # a dying tasklet keeps nothing
-        actors_pystate_save(cur_state, ts)
+        actors_pystate_save(&st.current.pystate, ts)
     st.origin = st.current
     st.target = target
     st.sw.current = cur
     st.sw.target = &target.stack
     st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
-    if actors_switch_stack(save_cb, restore_cb, &st.sw) != 0:
-        if st.sw.starting != NULL:
-            target.stack.start = target.stack.stop = NULL
-        st.origin = st.target = None
-        if cur.start == NULL:
-            Py_FatalError("actors: out of memory ending a tasklet")
-        actors_pystate_restore(cur_state, ts, st.use_tracing)
-        PyErr_NoMemory()
-        return -1
-    # Resumed.  Locals are this context's own again; what happened in
-    # between is in st.
-    actors_pystate_restore(&(<TaskletBase>st.target).pystate, ts,
-                           st.use_tracing)
+
+
+cdef int switch_refused(_ThreadState st) noexcept:
+    """save_cb could not save a slice (out of memory): nothing switched."""
+    if st.sw.starting != NULL:
+        st.target.stack.start = st.target.stack.stop = NULL
+    st.origin = st.target = None
+    if st.current.stack.start == NULL:
+        Py_FatalError("actors: out of memory ending a tasklet")
+    actors_pystate_restore(&st.current.pystate, st.tstate, st.use_tracing)
+    PyErr_NoMemory()
+    return -1
+
+
+cdef void switch_resumed(_ThreadState st) noexcept:
+    actors_pystate_restore(&st.target.pystate, st.tstate, st.use_tracing)
     resumed(st)
-    return 0
+
+
+cdef void (*switch_prepare_ptr)(_ThreadState, TaskletBase) noexcept
+cdef int (*switch_refused_ptr)(_ThreadState) noexcept
+cdef void (*switch_resumed_ptr)(_ThreadState) noexcept
+switch_prepare_ptr = switch_prepare
+switch_refused_ptr = switch_refused
+switch_resumed_ptr = switch_resumed
 
 
 cdef void resumed(_ThreadState st) noexcept:
