@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import importlib
 import itertools
 import logging
 import os
@@ -44,6 +43,7 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _remote
 from actors import _security
 from actors import _transport
 from actors._transport import BadFrame
@@ -88,7 +88,10 @@ class NodeConfig:
     picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
     ask requests/replies; exception reasons become (type name, str)
     pairs; a message msgpack cannot encode is logged and dropped) -- every
-    node of a cluster must use the same one."""
+    node of a cluster must use the same one; spawnable: what other nodes
+    may spawn here besides the @actors.spawnable callables ("module:qualname"
+    or "module", see _remote); insecure: allow security="none" on an
+    address other than loopback (anyone reaching it can run code here)."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -105,6 +108,8 @@ class NodeConfig:
     stop_timeout: float = 5.0
     advertise: str = None
     serializer: str = "pickle"
+    spawnable: tuple = ()
+    insecure: bool = False
 
 
 class _Peer:
@@ -182,6 +187,11 @@ class Node:
 
     def start(self):
         cfg = self.cfg
+        self.spawn_allowed = _remote.check_allow_list(cfg.spawnable)
+        try:
+            _security.check_exposure(cfg.security, cfg.listen, cfg.insecure)
+        except _security.SecurityError as e:
+            raise NodeStartError(str(e)) from None
         try:
             self.codec = _transport.codec(cfg.serializer)
         except ValueError as e:
@@ -757,7 +767,7 @@ class Node:
     def on_spawn(self, p, rec):
         _, key, requester, mod, qual, blob = rec
         try:
-            fn = _resolve(mod, qual)
+            fn = _remote.resolve(mod, qual, self.spawn_allowed)
             args, kwargs = self.codec.loads(blob)
             pid = actors.spawn(fn, *args, **kwargs)
             err = None
@@ -888,13 +898,6 @@ def _function_ref(fn):
         raise TypeError("spawn(node=...): %s is defined in __main__, which "
                         "other nodes cannot import" % qual)
     return mod, qual
-
-
-def _resolve(mod, qual):
-    obj = importlib.import_module(mod)
-    for part in qual.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def _monitor_for(watcher, pid):

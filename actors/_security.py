@@ -17,6 +17,9 @@ Modes (NodeConfig.security):
   written "name@tcp://...", DIR/name.key.
 - "none": plain TCP, no authentication.  Anything that can reach the port
   can make the node unpickle what it sends: only for trusted networks.
+  Allowed on loopback (and ipc://, inproc://) addresses; anywhere else only
+  with NodeConfig(insecure=True) (actors node --insecure), see
+  check_exposure.
 
 The ZAP protocol (RFC 27): a handler bound at inproc://zeromq.zap.01 in the
 sockets' context gets [version, request_id, domain, address, identity,
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import ipaddress
 import os
 
 import zmq
@@ -71,6 +75,43 @@ def load_cookie(cookie=None, cookie_file=None):
     if not c:
         raise SecurityError("the cluster cookie (%s) is empty" % where)
     return c
+
+
+def is_loopback(endpoint):
+    """True when a ZeroMQ bind address can be reached only from this
+    machine: ipc://, inproc://, or tcp:// on a loopback host."""
+    transport, sep, rest = str(endpoint).partition("://")
+    if not sep:
+        return False
+    if transport in ("ipc", "inproc"):
+        return True
+    if transport != "tcp":
+        return False
+    host = rest.rpartition(":")[0]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False                  # "*", an interface name, a hostname
+
+
+def check_exposure(mode, listen, insecure=False):
+    """security="none" binds with no authentication: whoever reaches the
+    port can make the node unpickle its frames (and so run code).  That is
+    accepted on loopback only, unless the user said insecure=True."""
+    if insecure not in (True, False):
+        raise SecurityError("NodeConfig(insecure=...) is True or False, not "
+                            "%r" % (insecure,))
+    if mode == "none" and not insecure and not is_loopback(listen):
+        raise SecurityError(
+            "security='none' on %s, which is not a loopback address: anyone "
+            "who can reach it could run code on this node.  Use "
+            "security='cookie' or 'certs', listen on 127.0.0.1, or accept "
+            "the risk with NodeConfig(insecure=True) (actors node "
+            "--insecure)" % (listen,))
 
 
 def cookie_keypair(cookie: bytes):
