@@ -133,6 +133,8 @@ class Security:
         self.mode = mode
         self.public = self.secret = None
         self.admitted = set()             # raw 32-byte client public keys
+        self.names = {}                   # certs: raw key -> node name
+        self.keys = {}                    # certs: node name -> raw key
         self.cert_dir = cert_dir
         if mode == "none":
             return
@@ -152,15 +154,43 @@ class Security:
                                 "(zmq.auth.create_certificates(dir, %r) "
                                 "makes one)" % (name, own, name))
         self.public, self.secret = zmq.auth.load_certificate(own)
-        for path in glob.glob(os.path.join(cert_dir, "*.key")):
+        for path in sorted(glob.glob(os.path.join(cert_dir, "*.key"))):
             try:
                 pub, _ = zmq.auth.load_certificate(path)
-                self.admitted.add(zmq.utils.z85.decode(pub))
+                raw = zmq.utils.z85.decode(pub)
             except Exception:
                 continue
+            self.admitted.add(raw)
+            self._bind_name(os.path.basename(path)[:-len(".key")], raw,
+                            cert_dir)
         if zmq.utils.z85.decode(self.public) not in self.admitted:
             raise SecurityError("%s.key (this node's public key) is not in "
                                 "%s" % (name, cert_dir))
+
+    def _bind_name(self, name, raw, cert_dir):
+        """Certs mode: DIR/<name>.key names the node that holds the key.
+        One key under two names would let its holder be either."""
+        other = self.names.get(raw)
+        if other is not None:
+            raise SecurityError("%s.key and %s.key in %s hold the same key: "
+                                "a certificate names one node"
+                                % (other, name, cert_dir))
+        self.names[raw] = name
+        self.keys[name] = raw
+
+    def key_matches(self, name, public_z85):
+        """Certs mode: is public_z85 the key of node name's certificate?"""
+        try:
+            raw = zmq.utils.z85.decode(public_z85)
+        except Exception:
+            return False
+        return self.keys.get(name) == raw
+
+    @property
+    def binds_names(self):
+        """True when a peer's name is bound to its key (certs mode): the
+        inbox then tags each frame with the name ZAP gave its key."""
+        return self.mode == "certs"
 
     @property
     def enabled(self):
@@ -215,7 +245,11 @@ class Security:
         ok = (version == b"1.0" and mechanism == b"CURVE" and
               len(creds) == 1 and creds[0] in self.admitted)
         if ok:
-            return [b"1.0", request_id, b"200", b"OK",
-                    zmq.utils.z85.encode(creds[0]), b""]
+            # The User-Id tags every frame of the connection: in certs mode
+            # the name of the node whose certificate holds the key.
+            user = self.names.get(creds[0])
+            user = user.encode() if user is not None else \
+                zmq.utils.z85.encode(creds[0])
+            return [b"1.0", request_id, b"200", b"OK", user, b""]
         return [b"1.0", request_id, b"400", b"not a member of this cluster",
                 b"", b""]
