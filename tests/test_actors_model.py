@@ -58,6 +58,8 @@ def agent(ctl, idx):
             actors.link(arg)
         elif op == "trap":
             actors.trap_exits(arg)
+        elif op == "exit":
+            actors.exit(*arg)
         elif op == "drain":
             result = []
             while True:
@@ -81,8 +83,13 @@ class Agent:
         self.pid = pid
         self.alive = True
         self.trapping = False
-        self.downs = {}           # monitor ref -> "normal" / "crash"
-        self.exits = []           # [(pid, "normal" / "crash")] expected
+        self.downs = {}           # monitor ref -> reason_key expected
+        self.exits = []           # [(sender pid id or None, reason_key)]
+
+
+def reason_key(reason):
+    """What the model knows of an exit reason: a Crash is "crash"."""
+    return "crash" if isinstance(reason, Crash) else reason
 
 
 class RuntimeModel(RuleBasedStateMachine):
@@ -151,9 +158,21 @@ class RuntimeModel(RuleBasedStateMachine):
             if not other.alive:
                 continue
             if other.trapping:
-                other.exits.append((a.pid, how))
+                other.exits.append((a.pid.id, how))
             elif how != "normal":
                 self.die(other, how)
+
+    def signal(self, b, sender, reason):
+        """The model of exit(b, reason) from sender (an Agent or None)."""
+        if not b.alive:
+            return
+        if reason == "kill":
+            self.die(b, "killed")
+        elif b.trapping:
+            b.exits.append((None if sender is None else sender.pid.id,
+                            reason))
+        elif reason != "normal":
+            self.die(b, reason)
 
     def wait_dead(self):
         """Deaths the model expects happen (a linked agent dies when the
@@ -271,12 +290,29 @@ class RuntimeModel(RuleBasedStateMachine):
         a = data.draw(st.sampled_from(self.living()))
         self.command(a, "stop", how)
         self.die(a, how)
-        for key in [k for k in self.pending if a.idx in k[1:]]:
-            del self.pending[key]          # its mailbox went with it
+        self.forget_the_dead()
+
+    @precondition(lambda self: self.living())
+    @rule(data=st.data(), reason=st.sampled_from(["normal", "kill", "bye"]),
+          from_here=st.booleans())
+    def exit_signal(self, data, reason, from_here):
+        b = data.draw(st.sampled_from(self.agents))
+        if from_here:
+            a = None
+            actors.exit(b.pid, reason)
+        else:
+            a = data.draw(st.sampled_from(self.living()))
+            if a is b:
+                return                    # exit(self(), ...) ends a itself
+            self.command(a, "exit", (b.pid, reason))
+        self.signal(b, a, reason)
+        self.forget_the_dead()
+
+    def forget_the_dead(self):
         self.wait_dead()
         for key in [k for k in self.pending
                     if not self.agents[k[1]].alive]:
-            del self.pending[key]
+            del self.pending[key]          # its mailbox went with it
 
     @precondition(lambda self: self.living())
     @rule(data=st.data())
@@ -297,16 +333,11 @@ class RuntimeModel(RuleBasedStateMachine):
         assert set(downs) == set(a.downs), (
             "agent %d: Downs %r, expected refs %r" % (a.idx, got, a.downs))
         for ref, how in a.downs.items():
-            reason = downs[ref].reason
-            if how == "normal":
-                assert reason == "normal", reason
-            elif how == "noproc":
-                assert reason == "noproc", reason
-            else:
-                assert isinstance(reason, Crash) or "Crash" in repr(reason), \
-                    reason
-        assert sorted((e.pid.id, e.reason == "normal") for e in exits) == \
-            sorted((p.id, how == "normal") for p, how in a.exits), (
+            assert reason_key(downs[ref].reason) == how, (downs[ref], how)
+        key = lambda e: (e[0] is not None, e[0] or 0, str(e[1]))
+        assert sorted([(None if e.pid is None else e.pid.id,
+                        reason_key(e.reason)) for e in exits], key=key) == \
+            sorted(a.exits, key=key), (
                 "agent %d: Exits %r, expected %r" % (a.idx, exits, a.exits))
         a.downs = {}
         a.exits = []
