@@ -326,7 +326,8 @@ class Node:
     def hello(self, to_addr, reply):
         """A hello frame (_hello: its own kind, never in a batch)."""
         return _hello.encode(self.name, self.inc, self.addr, self.sec.public,
-                             to_addr, reply, list(self.owned_names.items()))
+                             to_addr, reply, list(self.owned_names.items()),
+                             self.codec.name)
 
     def send_hello(self, p, to_addr, reply):
         """Say hello to peer p, after what is already queued for it."""
@@ -738,9 +739,15 @@ class Node:
             return
         try:
             rec = _hello.decode(frame)
+            if rec[-1] != self.codec.name:
+                self.bad_frame(p, "refused: a %s hello (this node uses %s); "
+                               "every node of a cluster needs the same "
+                               "NodeConfig(serializer=...)"
+                               % (rec[-1], self.codec.name))
+                return
             if p is not None:
                 p.last_heard = _monotonic()
-            self.on_hello(ident, rec)
+            self.on_hello(ident, rec[:-1])
         except BadFrame as e:
             self.bad_frame(p, str(e))
         except (ValueError, TypeError) as e:

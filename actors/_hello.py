@@ -7,11 +7,13 @@ stranger sends runs its code.  So the hello is a frame of its own kind
 types, no objects), checked field by field:
 
     (name, incarnation, address, public key or None, to_addr, reply,
-     [(registered name, node name, incarnation, pid id)...])
+     [(registered name, node name, incarnation, pid id)...], serializer)
 
 (the names a node announces are its own actors': the node name and
 incarnation of each must be the hello's own)
-reply is True, False or "rejoin" (see _cluster.Node.on_hello).  decode()
+reply is True, False or "rejoin" (see _cluster.Node.on_hello); serializer
+is the sender's NodeConfig.serializer (a node refuses a peer with another:
+neither could decode the other's batches).  decode()
 returns the tuple _cluster.Node.on_hello takes, with Pids made from the
 triples, or raises BadFrame.
 """
@@ -26,7 +28,7 @@ _MAX_NAME = 255
 _MAX_ADDR = 1024
 
 
-def encode(name, inc, addr, pub, to_addr, reply, names):
+def encode(name, inc, addr, pub, to_addr, reply, names, serializer="pickle"):
     """The hello frame.  names: [(registered name, Pid)] of local actors;
     node_ident(pid) gives (node name, incarnation) of a Pid."""
     from actors._backend import core as _core
@@ -36,7 +38,8 @@ def encode(name, inc, addr, pub, to_addr, reply, names):
         if ident is not None:
             triples.append((n, ident[0], ident[1], pid.id))
     return HELLO + msgpack.packb(
-        (name, inc, addr, pub, to_addr, reply, triples), use_bin_type=True)
+        (name, inc, addr, pub, to_addr, reply, triples, serializer),
+        use_bin_type=True)
 
 
 def _str(v, limit, what):
@@ -52,8 +55,8 @@ def _int(v, what):
 
 
 def decode(frame):
-    """("hello", name, inc, addr, pub, to_addr, reply, [(name, Pid)]) from
-    a hello frame; BadFrame when it is anything else."""
+    """("hello", name, inc, addr, pub, to_addr, reply, [(name, Pid)],
+    serializer) from a hello frame; BadFrame when it is anything else."""
     from actors._backend import core as _core
     if bytes(frame[:3]) != HELLO:
         raise BadFrame("not a hello")
@@ -62,9 +65,10 @@ def decode(frame):
                             strict_map_key=True, max_ext_len=0)
     except Exception as e:
         raise BadFrame("bad hello: %s" % type(e).__name__) from None
-    if type(v) is not tuple or len(v) != 7:
-        raise BadFrame("bad hello: not 7 fields")
-    name, inc, addr, pub, to_addr, reply, triples = v
+    if type(v) is not tuple or len(v) != 8:
+        raise BadFrame("bad hello: not 8 fields")
+    name, inc, addr, pub, to_addr, reply, triples, serializer = v
+    _str(serializer, 16, "serializer")
     _str(name, _MAX_NAME, "name")
     if not name:
         raise BadFrame("bad hello: empty name")
@@ -90,4 +94,4 @@ def decode(frame):
         except (OverflowError, ValueError):
             raise BadFrame("bad hello: pid") from None
         names.append((n, pid))
-    return ("hello", name, inc, addr, pub, to_addr, reply, names)
+    return ("hello", name, inc, addr, pub, to_addr, reply, names, serializer)

@@ -254,17 +254,6 @@ def test_security_none_off_loopback_needs_insecure():
         describe(r)
 
 
-def test_cli_security_none_off_loopback_needs_insecure():
-    import subprocess
-    import sys
-    port = free_port()
-    cmd = [sys.executable, "-m", "actors", "node", "--name", "x",
-           "--listen", "tcp://0.0.0.0:%d" % port, "--security", "none"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 3, (r.stdout, r.stderr)
-    assert "--insecure" in r.stderr, r.stderr
-
-
 # -- 3. nothing decoded before the hello --------------------------------------
 
 def test_nothing_is_decoded_before_the_hello(tmp_path, ctx):
@@ -285,7 +274,7 @@ def test_nothing_is_decoded_before_the_hello(tmp_path, ctx):
         # a hello naming another node's actors: refused
         s.out.send(_hello.HELLO + __import__("msgpack").packb(
             ("stranger", 1, s.addr, None, "", False,
-             [("n", "other", 5, 1)])))
+             [("n", "other", 5, 1)], "pickle")))
         time.sleep(0.5)
         # after an accepted hello the same connection is heard
         s.hello()
@@ -304,15 +293,17 @@ def test_hello_decoding_is_strict():
     good = _hello.encode("n", 3, "tcp://h:1", None, "tcp://x:2", "rejoin", [])
     assert _hello.decode(good)[:7] == ("hello", "n", 3, "tcp://h:1", None,
                                        "tcp://x:2", "rejoin")
+    assert _hello.decode(good)[-1] == "pickle"
     import msgpack
-    bad = [("n", "3", "a", None, "", False, []),
-           ("", 3, "a", None, "", False, []),
-           ("n", 3, "a", b"short", "", False, []),
-           ("n", 3, "a", None, "", "maybe", []),
-           ("n", 3, "a", None, "", False, [("x", "n", 3)]),
-           ("n", 3, "a", None, "", False, [("x", "n", 3, 2 ** 63)]),
-           ("n", 3, "a", None, "", False),
-           ["n", 3, "a", None, "", False, msgpack.ExtType(1, b"x")]]
+    bad = [("n", "3", "a", None, "", False, [], "pickle"),
+           ("", 3, "a", None, "", False, [], "pickle"),
+           ("n", 3, "a", b"short", "", False, [], "pickle"),
+           ("n", 3, "a", None, "", "maybe", [], "pickle"),
+           ("n", 3, "a", None, "", False, [("x", "n", 3)], "pickle"),
+           ("n", 3, "a", None, "", False, [("x", "n", 3, 2 ** 63)], "pickle"),
+           ("n", 3, "a", None, "", False, [], None),
+           ("n", 3, "a", None, "", False, []),
+           ["n", 3, "a", None, "", False, msgpack.ExtType(1, b"x"), "x"]]
     for fields in bad:
         with pytest.raises(BadFrame):
             _hello.decode(_hello.HELLO + msgpack.packb(fields))
