@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import importlib
 import itertools
 import logging
 import os
@@ -44,6 +43,8 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _hello
+from actors import _remote
 from actors import _security
 from actors import _transport
 from actors._transport import BadFrame
@@ -88,7 +89,10 @@ class NodeConfig:
     picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
     ask requests/replies; exception reasons become (type name, str)
     pairs; a message msgpack cannot encode is logged and dropped) -- every
-    node of a cluster must use the same one."""
+    node of a cluster must use the same one; spawnable: what other nodes
+    may spawn here besides the @actors.spawnable callables ("module:qualname"
+    or "module", see _remote); insecure: allow security="none" on an
+    address other than loopback (anyone reaching it can run code here)."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -105,6 +109,8 @@ class NodeConfig:
     stop_timeout: float = 5.0
     advertise: str = None
     serializer: str = "pickle"
+    spawnable: tuple = ()
+    insecure: bool = False
 
 
 class _Peer:
@@ -164,7 +170,7 @@ class Node:
         self.bad_total = 0
         self.bad_logged = set()
         self.departed = {}            # routing id of a peer gone -> expiry
-        self.late = 0                 # records from departed peers, dropped
+        self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
                                       # without a bye, looked for again
         self.next_tick = 0.0
@@ -177,11 +183,18 @@ class Node:
         self.addr = None
         self.cur_ident = b""
         self.codec = _transport.PICKLE
+        self.unverified = set()       # certs: peers only gossip vouched for
+        self.spawn_allowed = frozenset()
 
     # -- start and stop ---------------------------------------------------
 
     def start(self):
         cfg = self.cfg
+        self.spawn_allowed = _remote.check_allow_list(cfg.spawnable)
+        try:
+            _security.check_exposure(cfg.security, cfg.listen, cfg.insecure)
+        except _security.SecurityError as e:
+            raise NodeStartError(str(e)) from None
         try:
             self.codec = _transport.codec(cfg.serializer)
         except ValueError as e:
@@ -211,7 +224,8 @@ class Node:
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
         self.ticker = actors.spawn(_ticker_main, self)
-        self.recv_burst = _transport.inbox_reader(self.inbox)
+        self.recv_burst = _transport.inbox_reader(self.inbox,
+                                                  self.sec.binds_names)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), self.on_readable)
         self.handshakes = _transport.handshake_monitor(self.inbox)
         if self.handshakes is not None:
@@ -307,16 +321,24 @@ class Node:
     def hello_seed(self, addr):
         s = self.seeds[addr]
         s[2] = _monotonic()
-        frames = _transport.encode_batch([self.hello(addr, s[3] or True)],
-                                         self.cfg.max_msg_size, _unpicklable,
-                                         self.codec)
-        for f in frames:
-            _transport.try_send(s[0], f)
+        _transport.try_send(s[0], self.hello(addr, s[3] or True))
 
     def hello(self, to_addr, reply):
-        return ("hello", self.name, self.inc, self.addr, self.sec.public,
-                to_addr, reply,
-                [(n, pid) for n, pid in self.owned_names.items()])
+        """A hello frame (_hello: its own kind, never in a batch)."""
+        return _hello.encode(self.name, self.inc, self.addr, self.sec.public,
+                             to_addr, reply, list(self.owned_names.items()),
+                             self.codec.name)
+
+    def send_hello(self, p, to_addr, reply):
+        """Say hello to peer p, after what is already queued for it."""
+        if p.bye_out:
+            return
+        if p.out:
+            out, p.out = p.out, []
+            p.pending.extend(_transport.encode_batch(
+                out, self.cfg.max_msg_size, _unpicklable, self.codec))
+        p.pending.append(self.hello(to_addr, reply))
+        self.drain_pending(p)
 
     def members(self):
         return ("members", [(p.name, p.inc, p.addr, p.pub)
@@ -344,11 +366,14 @@ class Node:
                 log.warning("node %s: another node uses this name (%s)",
                             name, addr)
             return None
-        if self.sec.mode == "certs" and not self.sec.admits_key(pub):
-            log.warning("node %s: %s announced a key not in the cert dir",
-                        self.name, name)
-            return None
+        if self.sec.binds_names:
+            self.check_bound_hello(ident, name, pub)
         p = self.peers.get(name)
+        if p is not None and p.inc != inc and name in self.unverified:
+            # Only gossip vouched for that incarnation: the node's own
+            # authenticated hello says which is real.
+            self.peer_down(p, "noconnection")
+            p = None
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler
@@ -367,10 +392,10 @@ class Node:
             if self.stopping:
                 return None
             p = self.add_peer(name, inc, addr, pub)
-            self.queue(p, self.hello(to_addr, False))   # echoes their seed
+            self.send_hello(p, to_addr, False)   # echoes their seed
             self.queue(p, self.members())
         elif reply:
-            self.queue(p, self.hello(to_addr, False))
+            self.send_hello(p, to_addr, False)
         if not ident.endswith(b"\0seed"):
             p.ident = ident
         self.by_ident[ident] = p
@@ -378,9 +403,34 @@ class Node:
         seed = self.seeds.pop(to_addr, None) if not reply else None
         if seed is not None:
             seed[0].close(500)
+        self.unverified.discard(name)
         for n, pid in names:
             self.learn_name(n, pid)
         return p
+
+    def check_bound_hello(self, ident, name, pub):
+        """Certs mode: a hello may say only the name of the certificate its
+        connection authenticated with (the inbox prefixes each routing id
+        with that name, from the ZAP User-Id) and announce that
+        certificate's key: an admitted node cannot pass for another, nor
+        evict it with a higher incarnation."""
+        who = ident.split(b"\0", 1)[0].decode("utf-8", "replace")
+        if who != name:
+            raise ValueError("a hello saying %r on a connection "
+                             "authenticated as %r" % (name, who))
+        if not self.sec.key_matches(name, pub):
+            raise ValueError("%r announced a key that is not its "
+                             "certificate's" % (name,))
+
+    def trust_gossip(self, name, pub, p):
+        """May a members record (name, pub) add a peer, replacing p?
+        Certs mode: only with the key of name's certificate, and never in
+        place of a peer whose own hello was accepted (gossip cannot evict
+        a node; a restarted one says hello itself)."""
+        if not self.sec.binds_names:
+            return True
+        return self.sec.key_matches(name, pub) and \
+            (p is None or name in self.unverified)
 
     def on_members(self, peer, rec):
         for name, inc, addr, pub in rec[1]:
@@ -388,12 +438,14 @@ class Node:
                 continue
             p = self.peers.get(name)
             if p is None or p.inc < inc:
+                if not self.trust_gossip(name, pub, p):
+                    continue
                 if p is not None:
                     self.peer_down(p, "noconnection")
-                if self.sec.mode == "certs" and not self.sec.admits_key(pub):
-                    continue
                 q = self.add_peer(name, inc, addr, pub)
-                self.queue(q, self.hello(addr, True))
+                if self.sec.binds_names:
+                    self.unverified.add(name)
+                self.send_hello(q, addr, True)
 
     def peer_down(self, p, reason, linger=0):
         if p.gone:
@@ -653,6 +705,9 @@ class Node:
     def on_frame(self, ident, frame):
         self.cur_ident = ident
         p = self.by_ident.get(ident)
+        if p is None or frame[:3] == _hello.HELLO:
+            self.on_hello_frame(ident, p, frame)
+            return
         try:
             kind, body = _transport.decode(frame, self.codec)
         except _transport.WrongSerializer as e:
@@ -662,34 +717,41 @@ class Node:
         except BadFrame as e:
             self.bad_frame(p, str(e))
             return
-        if p is not None:
-            p.last_heard = _monotonic()
+        p.last_heard = _monotonic()
         if kind == "H":
-            if p is not None:
-                p.load = body
-            elif ident in self.departed:
-                self.nudge_lost(ident)
+            p.load = body
             return
-        i = 0
-        if p is None:
-            # Only a hello opens a conversation.
-            if not body or type(body[0]) is not tuple or body[0][:1] != \
-                    ("hello",):
-                if ident in self.departed:
-                    self.late += len(body)   # sent before it heard of it
-                    self.nudge_lost(ident)
-                    return
-                self.bad_frame(None, "records before hello")
+        self.on_records(p, body, 0)
+
+    def on_hello_frame(self, ident, p, frame):
+        """A hello, or any frame of a connection whose hello was not
+        accepted (p None): of those nothing but a hello is decoded (a
+        batch is a pickle: unpickling a stranger's runs its code)."""
+        head = frame[:3]
+        if head != _hello.HELLO:
+            if ident in self.departed:
+                if head != _transport.HEARTBEAT:
+                    self.late += 1       # sent before it heard of it
+                self.nudge_lost(ident)
+            elif head != _transport.HEARTBEAT:
+                self.bad_frame(None, "a frame before the hello (dropped "
+                               "undecoded)")
+            return
+        try:
+            rec = _hello.decode(frame)
+            if rec[-1] != self.codec.name:
+                self.bad_frame(p, "refused: a %s hello (this node uses %s); "
+                               "every node of a cluster needs the same "
+                               "NodeConfig(serializer=...)"
+                               % (rec[-1], self.codec.name))
                 return
-            try:
-                p = self.on_hello(ident, body[0])
-            except Exception as e:
-                self.bad_frame(None, "bad hello: %s" % e)
-                return
-            if p is None:
-                return
-            i = 1
-        self.on_records(p, body, i)
+            if p is not None:
+                p.last_heard = _monotonic()
+            self.on_hello(ident, rec[:-1])
+        except BadFrame as e:
+            self.bad_frame(p, str(e))
+        except (ValueError, TypeError) as e:
+            self.bad_frame(p, "bad hello: %s" % e)
 
     def on_records(self, p, body, i):
         n = len(body)
@@ -757,7 +819,7 @@ class Node:
     def on_spawn(self, p, rec):
         _, key, requester, mod, qual, blob = rec
         try:
-            fn = _resolve(mod, qual)
+            fn = _remote.resolve(mod, qual, self.spawn_allowed)
             args, kwargs = self.codec.loads(blob)
             pid = actors.spawn(fn, *args, **kwargs)
             err = None
@@ -833,7 +895,6 @@ class Node:
 
 
 _HANDLERS = {
-    "hello": lambda node, p, rec: node.on_hello(node.cur_ident, rec),
     "members": Node.on_members,
     "x": lambda node, p, r: _core._in_exit(_pid(0, r[1]), r[2], r[3]),
     "l": lambda node, p, r: _core._in_link(_pid(0, r[1]), r[2]),
@@ -888,13 +949,6 @@ def _function_ref(fn):
         raise TypeError("spawn(node=...): %s is defined in __main__, which "
                         "other nodes cannot import" % qual)
     return mod, qual
-
-
-def _resolve(mod, qual):
-    obj = importlib.import_module(mod)
-    for part in qual.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def _monitor_for(watcher, pid):
@@ -1060,7 +1114,7 @@ def whereis_cluster(name):
 
 def node_stats():
     """Counters of this node: peers, queued records, bad frames (dropped
-    and counted), late records (from peers declared down), refused
+    and counted), late frames (from peers declared down), refused
     connections (handshakes libzmq refused: no CURVE, wrong key...)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
@@ -1069,6 +1123,6 @@ def node_stats():
                                "load": p.load}
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
-            "late_records": node.late,
+            "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}

@@ -293,14 +293,16 @@ def _zmtp_heartbeats(sock, cfg):
         pass                              # an older libzmq: node-level only
 
 
-def recv_burst(sock, limit):
+def recv_burst(sock, limit, user_ids=False):
     """pyzmq's path for what _core._zmq_recv_burst does from C: up to limit
     messages from a ROUTER without blocking, as ([(routing id, frame or
     None if not exactly one part after the id)], stopped at the limit).
     The FD is edge-triggered: it ends on an EVENTS reading without POLLIN,
     or EAGAIN, after which the FD signals what comes.  The first receive
     goes without a reading (a wake-up nearly always brings a message; each
-    reading builds a pyzmq enum, and a ZMQError costs more still)."""
+    reading builds a pyzmq enum, and a ZMQError costs more still).
+    user_ids: prefix each routing id with the frame's ZAP User-Id and a
+    NUL byte, as _core._zmq_recv_burst does."""
     items = []
     recv = sock.recv
     for n in range(limit):
@@ -314,6 +316,8 @@ def recv_burst(sock, limit):
                     frame = recv(_NOBLOCK, copy=False)
                 items.append((ident, None))
             else:
+                if user_ids:
+                    ident = _user_id(frame) + b"\0" + ident
                 items.append((ident, frame.buffer))
         except zmq.Again:
             return items, False
@@ -322,6 +326,13 @@ def recv_burst(sock, limit):
                 return items, True        # the next call reports it
             raise OSError(e.errno, str(e)) from None
     return items, True
+
+
+def _user_id(frame):
+    try:
+        return frame.get("User-Id").encode()
+    except zmq.ZMQError:
+        return b""
 
 
 _HANDSHAKE_FAILED = ("EVENT_HANDSHAKE_FAILED_NO_DETAIL",
@@ -368,12 +379,19 @@ def refused_handshakes(mon):
         out.append("%s: %s" % (what, why.replace("PROTOCOL_ERROR_", "")))
 
 
-def inbox_reader(sock):
+def inbox_reader(sock, user_ids=False):
     """recv_burst(limit) for the node's inbox: libzmq's functions called
-    from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path)."""
+    from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path).
+    user_ids: routing ids come prefixed with the ZAP User-Id (certs mode:
+    the name of the certificate the peer authenticated with)."""
     from actors._backend import core as _core
     if os.environ.get("ACTORS_ZMQ_FAST", "1") != "0" and _core._zmq_fast():
+        if user_ids:
+            return functools.partial(_core._zmq_recv_burst, sock.underlying,
+                                     user_ids=True)
         return functools.partial(_core._zmq_recv_burst, sock.underlying)
+    if user_ids:
+        return functools.partial(recv_burst, sock, user_ids=True)
     return functools.partial(recv_burst, sock)
 
 

@@ -30,6 +30,7 @@ class Echo(actors.Actor):
         return ("echo", msg)
 
 
+@actors.spawnable
 def echo_loop():
     while True:
         msg = actors.receive()
@@ -41,6 +42,7 @@ def echo_loop():
             return
 
 
+@actors.spawnable
 def counter(report_to, expected):
     """Counts ('n', sender, i) messages, checks per-sender order."""
     last = {}
@@ -58,6 +60,7 @@ def counter(report_to, expected):
     actors.send(report_to, ("counted", n, bad))
 
 
+@actors.spawnable
 def add(a, b, report_to):
     actors.send(report_to, ("sum", a + b, _cluster.node_name()))
 

@@ -28,6 +28,8 @@ static int (*az_msg_close)(actors_zmq_msg *);
 static void *(*az_msg_data)(actors_zmq_msg *);
 static size_t (*az_msg_size)(const actors_zmq_msg *);
 static int (*az_msg_more)(const actors_zmq_msg *);
+/* a message's metadata: "User-Id" is what the ZAP handler said */
+static const char *(*az_msg_gets)(const actors_zmq_msg *, const char *);
 
 #ifdef ACTORS_ZMQ_CAN_LOAD
 static int az_find(struct dl_phdr_info *info, size_t size, void *out)
@@ -76,6 +78,7 @@ static int actors_zmq_load(void)
     AZ_SYM(az_msg_data, "zmq_msg_data")
     AZ_SYM(az_msg_size, "zmq_msg_size")
     AZ_SYM(az_msg_more, "zmq_msg_more")
+    AZ_SYM(az_msg_gets, "zmq_msg_gets")
 #undef AZ_SYM
     return 1;
 #else
