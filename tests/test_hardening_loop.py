@@ -272,12 +272,18 @@ def test_asks_racing_stop_get_an_answer():
 
 
 def test_stopped_scheduler_answers_posts_at_once():
-    from actors._backend import core
-    system = actors.System().start()
-    sched = system._sched
-    system.stop()
-    with pytest.raises(actors.ActorError):
-        core._spawn_in(sched, actors.receive, (), {})
+    proc = run_in_subprocess("""
+        import actors
+        from actors._backend import core
+        system = actors.System().start()
+        sched = system._sched
+        system.stop()
+        try:
+            core._spawn_in(sched, actors.receive, (), {})
+        except actors.ActorError as e:
+            print("refused:", e)
+        """, timeout=30)
+    assert_ok(proc, "refused: the System is stopping\n")
 
 
 # -- 8. semantics -------------------------------------------------------------
