@@ -303,6 +303,16 @@ cdef inline bint matches(matcher, msg) except -1:
     return bool(matcher(msg))
 
 
+cdef bint type_matches(matcher, msg) noexcept:
+    """isinstance() of a type matcher, run by a sender (or the loop): an
+    error there (a message's own __class__ property) is the receiver's to
+    meet, so it is woken to test the message itself."""
+    try:
+        return isinstance(msg, matcher)
+    except BaseException:
+        return True
+
+
 cdef bint cheap_matcher(matcher) except -1:
     """Can a sender test it without running user code?  (A metaclass's
     __instancecheck__ is user code: it runs in the receiver only.)  Raises
@@ -361,7 +371,9 @@ cdef int deliver(Process p, msg) except -1:
     actors_dq_append(p.mailbox, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
-        if m is not SLEEPING and (not p.pflags & P_CHEAP or matches(m, msg)):
+        if m is not SLEEPING and (not p.pflags & P_CHEAP or m is None or (
+                matches(m, msg) if type(m) is _AskMatch
+                else type_matches(m, msg))):
             wake(p)
     elif p.pflags & P_CLASS and not tasklet_active(p):
         p.sched.enqueue(p)                # not in a batch: start one
@@ -521,7 +533,8 @@ cdef int kill(Process p, reason) except -1:
 def exit(dest, reason="normal"):
     """Send an exit signal to dest, Erlang's exit/2: 'kill' ends it
     unconditionally (reason 'killed'); an actor trapping exits gets an Exit
-    message; otherwise any reason but 'normal' ends it."""
+    message; otherwise any reason but 'normal' ends it -- None included,
+    which is a reason like any other."""
     cdef Process me = current_process_or_none()
     exit_signal(lookup_pid(dest), me.pid if me is not None else None, reason)
 

@@ -47,10 +47,11 @@ cdef inline double deadline_in(double seconds) noexcept:
     return FOREVER if seconds < 0 else now() + seconds
 
 
-def _check_seconds(value, what="timeout", none_ok=True):
-    """For the Python layers (System, Supervisor): value checked like the
-    core's timeouts; returns a float, or None for no deadline (None, inf)."""
-    cdef double t = seconds_arg(value, what, none_ok, False)
+def _check_seconds(value, what="timeout", none_ok=True, negative_ok=False):
+    """For the Python layers (System, Supervisor, ask_async): value checked
+    like the core's timeouts; returns a float, or None for no deadline
+    (None, inf)."""
+    cdef double t = seconds_arg(value, what, none_ok, negative_ok)
     return None if t < 0 else t
 
 

@@ -395,3 +395,33 @@ def test_sys_exit_inside_a_system_is_reported_by_stop():
         print(keeper.alive)
         """, timeout=30)
     assert_ok(proc, "spawn: True\nstop raised SystemExit 3\nFalse\n")
+
+
+def test_a_message_whose_class_check_raises_keeps_the_loop():
+    """isinstance() of a type matcher runs in the sender (or, from another
+    thread, in the loop); a message whose __class__ raises must not take
+    either down."""
+    proc = run_in_subprocess("""
+        import actors, time
+
+        class Liar:
+            @property
+            def __class__(self):
+                raise LookupError("no class")
+
+        class Echo(actors.Actor):
+            def receive(self, msg):
+                return msg
+
+        def waiter():
+            return actors.receive(int)
+
+        with actors.System() as system:
+            w = system.spawn(waiter)
+            echo = system.spawn(Echo)
+            time.sleep(0.05)
+            actors.send(w, Liar())        # through the loop's inbox
+            time.sleep(0.05)
+            print(w.alive, actors.ask(echo, "still here", timeout=5))
+        """, timeout=30)
+    assert_ok(proc, "False still here\n")

@@ -171,3 +171,20 @@ def test_nan_timer_does_not_block_later_timers():
         print(actors.run(main))
         """, timeout=30)
     assert_ok(proc, "ok\n")
+
+
+def test_ask_async_refuses_nan_and_takes_inf():
+    import asyncio
+
+    class Echo(actors.Actor):
+        def receive(self, msg):
+            return msg
+
+    async def go(pid):
+        with pytest.raises(ValueError):
+            await actors.ask_async(pid, 1, timeout=NAN)
+        return await actors.ask_async(pid, 2, timeout=INF)
+
+    with actors.System() as system:
+        pid = system.spawn(Echo)
+        assert asyncio.run(go(pid)) == 2
