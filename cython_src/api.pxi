@@ -256,12 +256,19 @@ def sleep(seconds):
     until the actor is ended.  Outside an actor, time.sleep()."""
     cdef double t = seconds_arg(seconds, "seconds", False)
     cdef Process p = current_process_or_none()
+    cdef double deadline
     if p is None:
-        if t < 0:                         # time.sleep() refuses inf
-            while True:
-                time.sleep(LONGEST_WAIT)
-        time.sleep(t)
-        return
+        if t == 0:
+            time.sleep(0)
+            return
+        # time.sleep() refuses inf and very large values: sleep a day at
+        # a time.
+        deadline = deadline_in(t)
+        while True:
+            left = LONGEST_WAIT if deadline < 0 else deadline - now()
+            if left <= 0:
+                return
+            time.sleep(min(left, LONGEST_WAIT))
     if p.sched.forked:
         raise ActorError(FORKED)
     not_matching(p, "sleep()")

@@ -5,6 +5,7 @@ used to overflow and kill the scheduler).  Hang-prone cases run in a child
 with a timeout."""
 import math
 import threading
+import time
 
 import pytest
 
@@ -188,3 +189,18 @@ def test_ask_async_refuses_nan_and_takes_inf():
     with actors.System() as system:
         pid = system.spawn(Echo)
         assert asyncio.run(go(pid)) == 2
+
+
+def test_sleep_outside_an_actor_takes_any_value():
+    """time.sleep() raises OverflowError for 1e300 and inf."""
+    errors = []
+
+    def sleeper(v):
+        try:
+            actors.sleep(v)
+        except BaseException as e:
+            errors.append(e)
+    for v in (1e300, INF):
+        threading.Thread(target=sleeper, args=(v,), daemon=True).start()
+    time.sleep(0.1)
+    assert errors == []
