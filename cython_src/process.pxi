@@ -427,15 +427,7 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
             for req in x.requests or ():
                 if not req.replied:       # taken, never answered
                     dead_letter(p.pid, req)
-            for name in x.names or ():
-                if names.get(name) == p.pid:
-                    del names[name]
-            for g in x.groups or ():
-                members_ = groups.get(g)
-                if members_ is not None:
-                    members_.pop(p.pid, None)
-                    if not members_:
-                        del groups[g]
+            forget_names(p)
             for ref, target in (x.monitors or {}).items():
                 t = <Process>processes.get(target)
                 if t is not None and t.extra is not None and t.extra.watchers:
