@@ -587,23 +587,26 @@ cdef Scheduler start_scheduler():
 
 
 cdef void stop_scheduler(Scheduler s) noexcept:
-    """Detach s from its thread.  Actors it could not end (the loop was left
-    by an exception) leave the table; collecting them throws TaskletExit
-    into each, so their finally blocks still run."""
+    """Detach s from its thread.  Actors it could not end (they refused
+    'shutdown', or the teardown itself was interrupted) leave as if ended
+    with 'shutdown': names freed, links and monitors told, the requests they
+    hold answered with ActorDeadError; collecting them later throws
+    TaskletExit into each, so their finally blocks still run."""
     cdef Process p
     s.st.sched = None
     all_scheds.discard(s)
     s.closed = True
     s.answer_inbox()
-    s.close()
     if s.nprocs:
         for p in [p for p in processes.values() if (<Process>p).sched is s]:
-            p.pflags |= P_EXITED
+            if not p.pflags & P_EXITED:
+                process_exit(p, "shutdown", False)
             processes.pop(p.pid, None)
-            forget_names(p)
+        s.answer_inbox()
         s.runq.clear()
         s.timers.clear()
         s.nprocs = 0
+    s.close()
 
 
 cdef void forget_names(Process p) noexcept:

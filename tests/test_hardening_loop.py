@@ -425,3 +425,38 @@ def test_a_message_whose_class_check_raises_keeps_the_loop():
             print(w.alive, actors.ask(echo, "still here", timeout=5))
         """, timeout=30)
     assert_ok(proc, "False still here\n")
+
+
+def test_actor_refusing_shutdown_still_answers_its_askers():
+    """An actor that swallows its 'shutdown' is abandoned when the System
+    stops; the thread whose request it took gets ActorDeadError then, not
+    at its timeout, and its name is freed."""
+    proc = run_in_subprocess("""
+        import actors, threading, time
+
+        def stubborn():
+            actors.register("stubborn", actors.self())
+            actors.receive()              # takes the request, never replies
+            while True:
+                try:
+                    actors.receive()
+                except BaseException:     # refuses to end
+                    pass
+
+        system = actors.System().start()
+        pid = system.spawn(stubborn)
+        out = []
+        def asker():
+            t0 = time.monotonic()
+            try:
+                actors.ask(pid, "hello", timeout=60)
+            except actors.ActorDeadError:
+                out.append(time.monotonic() - t0 < 30)
+        t = threading.Thread(target=asker)
+        t.start()
+        time.sleep(0.1)
+        system.stop()
+        t.join(60)
+        print(out, actors.whereis("stubborn"))
+        """, timeout=120)
+    assert_ok(proc, "[True] None\n")
