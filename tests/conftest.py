@@ -52,6 +52,9 @@ RUNTIME_MODULES = (
     "test_actors_timers.py",
     "test_actors_threads.py",
     "test_supervisor.py",
+    "test_hardening_time.py",
+    "test_hardening_loop.py",
+    "test_hardening_fork.py",
     "test_cluster_basic.py",
     "test_fallback.py",
 )
