@@ -473,3 +473,90 @@ def partition(p):
     out(event="result", got=list(got), nodes=_cluster.nodes())
     actors.sleep(0.5)                 # let the peer get ours too
     return "ok"
+
+
+# -- streams across resets and stalls (test_cluster_seq.py) -------------------
+
+def _rewatch(peer, state):
+    """monitor_node(peer) again once it is back after a NodeDown."""
+    if state["unwatched"] and peer in _cluster.nodes():
+        _cluster.monitor_node(peer)
+        state["unwatched"] = False
+
+
+def stream_send(p):
+    """Stream p['n'] ints to the peer's sink, one per p['pause'] seconds;
+    count the NodeDowns seen meanwhile; report when the sink is done
+    (p['stop_file'] exists)."""
+    peer = p["peer"]
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    wait_nodes(1, 20)
+    sink = wait_for_name(peer + "_sink", 10)
+    _cluster.monitor_node(peer)
+    out(event="joined")
+    state = {"unwatched": False}
+    downs = 0
+
+    def poll():
+        nonlocal downs
+        m = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
+                           timeout=0, default=None)
+        if m is not None:
+            downs += 1
+            state["unwatched"] = True
+        _rewatch(peer, state)
+
+    out(event="streaming")
+    for i in range(p["n"]):
+        actors.send(sink, i)
+        if p.get("pause"):
+            actors.sleep(p["pause"])
+        poll()
+    out(event="sent")
+    deadline = time.monotonic() + p.get("lifetime", 60)
+    while time.monotonic() < deadline and not os.path.exists(p["stop_file"]):
+        m = actors.receive(timeout=0.05, default=None)
+        if isinstance(m, _cluster.NodeDown):
+            downs += 1
+            state["unwatched"] = True
+        _rewatch(peer, state)
+    out(event="result", downs=downs)
+    return "ok"
+
+
+def stream_sink(p):
+    """Receive the ints of stream_send, logging them and each NodeDown in
+    the order they come; done at the last one or after p['quiet'] seconds
+    without any.  stall_at: when that int comes, an actor here blocks the
+    whole node in time.sleep(p['stall']) (a local stall)."""
+    peer = p["peer"]
+    n = p["n"]
+    _cluster.register_cluster(p["name"] + "_sink", actors.self())
+    wait_nodes(1, 20)
+    _cluster.monitor_node(peer)
+    out(event="joined")
+    state = {"unwatched": False}
+    log = []
+    quiet = p.get("quiet", 8.0)
+    last = time.monotonic()
+    while time.monotonic() - last < quiet:
+        m = actors.receive(timeout=0.05, default=None)
+        _rewatch(peer, state)
+        if m is None:
+            continue
+        if isinstance(m, _cluster.NodeDown):
+            log.append("down")
+            state["unwatched"] = True
+            continue
+        log.append(m)
+        last = time.monotonic()
+        if m == p.get("stall_at"):
+            actors.spawn(time.sleep, p["stall"])
+        if m == n - 1:
+            break
+    stats = actors.node_stats()
+    out(event="result", log=log, gaps=stats.get("sequence_gaps"),
+        late=stats["late_records"])
+    open(p["stop_file"], "w").close()     # the sender may stop now
+    actors.sleep(0.5)                 # before our bye makes it see a down
+    return "ok"
