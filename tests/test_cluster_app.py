@@ -560,3 +560,85 @@ def stream_sink(p):
     open(p["stop_file"], "w").close()     # the sender may stop now
     actors.sleep(0.5)                 # before our bye makes it see a down
     return "ok"
+
+
+# -- records only the sender can decode (test_cluster_badrecord.py) ----------
+# Node a imports p['module'] (a module on its path only): its objects reach
+# node b, which cannot rebuild them.
+
+def _secret_replier(mod):
+    while True:
+        r = actors.receive()
+        if isinstance(r, actors.Request):
+            r.reply(mod.Secret("for your eyes only"))
+
+
+def _secret_dier(mod):
+    actors.receive(lambda m: m == "die")
+    raise mod.SecretError("a reason b cannot rebuild")
+
+
+def _replier():
+    while True:
+        r = actors.receive()
+        if isinstance(r, actors.Request):
+            r.reply(("echo", r.msg))
+
+
+def badrecord_send(p):
+    import importlib
+    mod = importlib.import_module(p["module"])
+    for name, fn in (("a_secret", _secret_replier), ("a_dier", _secret_dier)):
+        _cluster.register_cluster(name, actors.spawn(fn, mod))
+    wait_nodes(1, 20)
+    sink = wait_for_name("b_sink", 10)
+    echo = wait_for_name("b_echo", 10)
+    out(event="joined")
+    # one batch: the bad ones between good ones
+    actors.send(sink, "m0")
+    actors.send(sink, mod.Secret(1))
+    actors.send(sink, "m2")
+    actors.send(sink, [1, {"deep": (mod.Secret(2),)}])
+    actors.send(sink, "m4")
+    t0 = time.monotonic()
+    try:
+        actors.ask(echo, mod.Secret(3), timeout=10)
+        ask_error = None
+    except actors.ActorError as e:
+        ask_error = str(e)
+    took = time.monotonic() - t0
+    fine = actors.ask(echo, "fine", timeout=10)
+    actors.send(sink, "m5")
+    out(event="result", ask_error=ask_error, took=took, fine=list(fine))
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"
+
+
+def badrecord_recv(p):
+    _cluster.register_cluster("b_sink", actors.self())
+    _cluster.register_cluster("b_echo", actors.spawn(_replier))
+    wait_nodes(1, 20)
+    out(event="joined")
+    got = []
+    while "m5" not in got:
+        got.append(actors.receive(timeout=15))
+    t0 = time.monotonic()
+    try:
+        actors.ask(wait_for_name("a_secret", 10), "give", timeout=10)
+        reply_error = None
+    except actors.ActorError as e:
+        reply_error = str(e)
+    took = time.monotonic() - t0
+    dier = wait_for_name("a_dier", 10)
+    ref = actors.monitor(dier)
+    actors.send(dier, "die")
+    down = actors.receive(lambda m: isinstance(m, actors.Down) and
+                          m.ref == ref, timeout=10)
+    stats = actors.node_stats()
+    out(event="result", got=got, reply_error=reply_error, took=took,
+        down_reason=repr(down.reason), stats=stats,
+        node_counter=_cluster._node.undecodable, nodes=_cluster.nodes())
+    open(p["stop_file"], "w").close()
+    actors.sleep(0.3)
+    return "ok"
