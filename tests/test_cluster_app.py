@@ -642,3 +642,48 @@ def badrecord_recv(p):
     open(p["stop_file"], "w").close()
     actors.sleep(0.3)
     return "ok"
+
+
+def frail_send(p):
+    """Send a batch that node b cannot decode at all (its version of the
+    class refuses the state): b must declare a down, and a b."""
+    import importlib
+    mod = importlib.import_module(p["module"])
+    _cluster.register_cluster("a_main", actors.self())
+    wait_nodes(1, 20)
+    sink = wait_for_name("b_sink", 10)
+    _cluster.monitor_node("b")
+    out(event="joined")
+    actors.send(sink, "f0")
+    actors.send(sink, mod.Frail(1))
+    actors.send(sink, "f2")
+    down = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
+                          timeout=15, default=None)
+    out(event="result", down=None if down is None else down.reason)
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"
+
+
+def frail_recv(p):
+    import importlib
+    importlib.import_module(p["module"])
+    _cluster.register_cluster("b_sink", actors.self())
+    wait_nodes(1, 20)
+    _cluster.monitor_node("a")
+    out(event="joined")
+    log = []
+    while True:
+        m = actors.receive(timeout=15, default=None)
+        if m is None:
+            break
+        if isinstance(m, _cluster.NodeDown):
+            log.append("down")
+            break
+        log.append(repr(m))
+    stats = actors.node_stats()
+    out(event="result", log=log, bad_frames=stats["bad_frames"],
+        gaps=stats["sequence_gaps"])
+    open(p["stop_file"], "w").close()
+    actors.sleep(0.3)
+    return "ok"

@@ -62,3 +62,53 @@ def test_undecodable_records_cost_only_themselves(tmp_path):
     finally:
         a.kill()
         b.kill()
+
+
+FRAIL_SENDER = """
+class Frail:
+    def __init__(self, x):
+        self.x = x
+"""
+FRAIL_RECEIVER = """
+class Frail:
+    def __setstate__(self, state):
+        raise ValueError("this version refuses the old state")
+"""
+
+
+def test_a_batch_that_cannot_decode_at_all_is_node_down_not_silence(tmp_path):
+    """Not even record by record (an object whose __setstate__ raises on
+    the receiver): the batch is a bad frame, and the gap its number
+    leaves makes both nodes see 'noconnection' instead of losing the
+    records around it silently."""
+    dirs = {}
+    for side, text in (("a", FRAIL_SENDER), ("b", FRAIL_RECEIVER)):
+        d = tmp_path / side
+        d.mkdir()
+        (d / "hclub_frail_mod.py").write_text(text)
+        dirs[side] = {"PYTHONPATH": os.pathsep.join((app.ACTORS_ROOT,
+                                                      str(d)))}
+    stop = str(tmp_path / "stop")
+    pa, pb = free_port(), free_port()
+    kw = dict(heartbeat=0.25, down_after=3.0)
+    b = NodeProc("frail_recv", {"config": config("b", pb, **kw),
+                                "module": "hclub_frail_mod",
+                                "stop_file": stop}, env=dirs["b"])
+    a = NodeProc("frail_send", {"config": config("a", pa, [pb], **kw),
+                                "module": "hclub_frail_mod",
+                                "stop_file": stop}, env=dirs["a"])
+    try:
+        a.expect("joined", 30)
+        b.expect("joined", 30)
+        r = b.expect("result", 30)
+        s = a.expect("result", 30)
+        assert r["log"][-1] == "down", r
+        assert "'f2'" not in r["log"], r           # never after the gap
+        assert r["bad_frames"] >= 1 and r["gaps"] >= 1
+        assert s["down"] == "noconnection"
+        for p in (a, b):
+            p.expect("exit", 20)
+            assert p.wait(20) == 0
+    finally:
+        a.kill()
+        b.kill()
