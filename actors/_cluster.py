@@ -23,7 +23,9 @@ The scheduler and three actors serve a node:
 - the ZAP handler answers libzmq's authentication requests.
 
 Records are sent in the order queued per peer, so messages from one actor
-to another arrive in the order sent.  Sends never block: a full outbox
+to another arrive in the order sent; batches are numbered per peer
+incarnation, and a lost one makes both nodes declare each other down
+rather than skip it (Node.check_seq).  Sends never block: a full outbox
 (SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
 stays full, or that stays silent, for down_after seconds is declared down:
 every link and monitor to its actors fires with 'noconnection'.
@@ -807,10 +809,9 @@ class Node:
         if key not in self.undecodable_logged:
             self.undecodable_logged.add(key)
             log.warning("node %s: dropped a record from node %s that does "
-                        "not decode here (%s record for %r): %s (further "
-                        "ones are counted, not logged)", self.name, p.name,
-                        kind, a if kind in ("q", "x", "d") or
-                        type(kind) is int else b, what)
+                        "not decode here (%s): %s (further ones are "
+                        "counted, not logged)", self.name, p.name,
+                        _record_name(kind, a, b), what)
         why = "undecodable on node %s: %s" % (self.name, what)
         if kind == "q" and type(b) is int and type(c) is int:
             self.queue(p, ("r", b, c, None, actors.ActorError(
@@ -938,6 +939,17 @@ _HANDLERS = {
     "gap": Node.on_gap,
     _transport.UNDECODABLE: Node.on_undecodable,
 }
+
+
+def _record_name(kind, a, b):
+    """What an undecodable record was, for the log."""
+    if type(kind) is int:
+        return "a message for actor %d" % kind
+    if kind == "q":
+        return "an ask of actor %r by actor %r" % (a, b)
+    if kind == "r":
+        return "the reply to actor %r" % (a,)
+    return "a %r record" % (kind,)
 
 
 def _unpicklable(rec, err):
