@@ -104,7 +104,8 @@ def test_a_batch_that_cannot_decode_at_all_is_node_down_not_silence(tmp_path):
         s = a.expect("result", 30)
         assert r["log"][-1] == "down", r
         assert "'f2'" not in r["log"], r           # never after the gap
-        assert r["bad_frames"] >= 1 and r["gaps"] >= 1
+        assert r["bad_frames"] >= 1 and r["gaps"] >= 1, \
+            (r, "".join(a.stderr), "".join(b.stderr))
         assert s["down"] == "noconnection"
         for p in (a, b):
             p.expect("exit", 20)
