@@ -23,7 +23,9 @@ The scheduler and three actors serve a node:
 - the ZAP handler answers libzmq's authentication requests.
 
 Records are sent in the order queued per peer, so messages from one actor
-to another arrive in the order sent.  Sends never block: a full outbox
+to another arrive in the order sent; batches are numbered per peer
+incarnation, and a lost one makes both nodes declare each other down
+rather than skip it (Node.check_seq).  Sends never block: a full outbox
 (SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
 stays full, or that stays silent, for down_after seconds is declared down:
 every link and monitor to its actors fires with 'noconnection'.
@@ -116,7 +118,8 @@ class NodeConfig:
 class _Peer:
     __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone", "bye_out", "bye_in", "since")
+                 "bad", "gone", "bye_out", "bye_in", "since",
+                 "out_seq", "in_seq", "undecodable")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -136,6 +139,9 @@ class _Peer:
         self.bye_out = False          # we said bye: nothing more goes out
         self.bye_in = False           # they said bye: nothing more comes
         self.since = _monotonic()
+        self.out_seq = 0              # the last batch numbered for it
+        self.in_seq = 0               # the last batch it numbered for us
+        self.undecodable = 0          # its records that did not decode
 
 
 _node = None                      # the Node of this process, while it runs
@@ -169,6 +175,9 @@ class Node:
         self.bad_unknown = 0
         self.bad_total = 0
         self.bad_logged = set()
+        self.undecodable = 0          # records that did not decode here
+        self.undecodable_logged = set()
+        self.gaps = 0                 # peers downed for a sequence gap
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
@@ -334,9 +343,7 @@ class Node:
         if p.bye_out:
             return
         if p.out:
-            out, p.out = p.out, []
-            p.pending.extend(_transport.encode_batch(
-                out, self.cfg.max_msg_size, _unpicklable, self.codec))
+            self.number_out(p)
         p.pending.append(self.hello(to_addr, reply))
         self.drain_pending(p)
 
@@ -651,10 +658,17 @@ class Node:
         for p in dirty:
             if p.gone or not p.out:
                 continue
-            out, p.out = p.out, []
-            p.pending.extend(_transport.encode_batch(
-                out, self.cfg.max_msg_size, _unpicklable, self.codec))
+            self.number_out(p)
             self.drain_pending(p)
+
+    def number_out(self, p):
+        """p's queued records into numbered batch frames, pending to go."""
+        out, p.out = p.out, []
+        frames = _transport.encode_batch(
+            out, self.cfg.max_msg_size, _unpicklable, self.codec,
+            p.out_seq + 1)
+        p.out_seq += len(frames)
+        p.pending.extend(frames)
 
     def drain_pending(self, p):
         pending = p.pending
@@ -709,7 +723,7 @@ class Node:
             self.on_hello_frame(ident, p, frame)
             return
         try:
-            kind, body = _transport.decode(frame, self.codec)
+            kind, seq, body = _transport.decode(frame, self.codec)
         except _transport.WrongSerializer as e:
             self.bad_frame(p, "refused: %s; every node of a cluster needs "
                            "the same NodeConfig(serializer=...)" % e)
@@ -720,6 +734,10 @@ class Node:
         p.last_heard = _monotonic()
         if kind == "H":
             p.load = body
+            if seq != p.in_seq:
+                self.on_seq_gap(p, p.in_seq + 1, seq, "heartbeat")
+            return
+        if seq and not self.check_seq(p, seq):
             return
         self.on_records(p, body, 0)
 
@@ -801,6 +819,79 @@ class Node:
                         "ones are counted, not logged)", self.name,
                         "an unknown peer" if p is None else p.name, why)
 
+    # -- sequence numbers: in order, or noconnection ------------------------
+    #
+    # libzmq may lose frames without telling: a TCP connection reset and
+    # reconnected inside down_after drops what was in flight, and a socket
+    # closed when a peer is declared down drops its queue.  So every batch
+    # to a peer incarnation is numbered from 1 (a new _Peer starts again),
+    # heartbeats carry the last number sent, and the receiver checks each
+    # number comes exactly once, in order.  A gap is never skipped: the
+    # batch after it is not delivered, the peer is declared down here
+    # (links and monitors fire with 'noconnection'), a ("gap",) record
+    # tells the peer to do the same, and both then rejoin as after a
+    # partition (the rejoin hello also makes a peer that missed the
+    # notice go down: on_hello's _REJOIN).  Retransmission would need
+    # a window of unacknowledged batches kept on the sender and acks:
+    # more state for what Erlang too answers with noconnection.
+
+    def check_seq(self, p, seq):
+        """True if batch number seq is the next one from p; else p is
+        down (on_seq_gap) and the batch must not be delivered."""
+        if seq == p.in_seq + 1:
+            p.in_seq = seq
+            return True
+        self.on_seq_gap(p, p.in_seq + 1, seq, "batch")
+        return False
+
+    def on_seq_gap(self, p, expected, got, what):
+        if p.gone:
+            return
+        self.gaps += 1
+        log.warning("node %s: %s %d from %s where %d was due: batches were "
+                    "lost in transit; declaring it down", self.name, what,
+                    got, p.name, expected)
+        self.queue(p, ("gap", expected, got))
+        self.flush_all()
+        self.peer_down(p, "noconnection", linger=500)
+
+    def on_gap(self, p, rec):
+        """The peer lost some of our batches and declared us down."""
+        log.warning("node %s: %s lost batches of ours (%r); declaring it "
+                    "down too", self.name, p.name, rec[1:])
+        self.peer_down(p, "noconnection")
+
+    def on_undecodable(self, p, rec):
+        """A record of p's that does not decode here (a class only p has):
+        counted and logged; an ask gets an error reply, a reply reaches
+        its asker as an error, an exit or Down arrives with a stand-in
+        reason.  The records around it were delivered in order."""
+        _, what, kind, a, b, c = rec
+        self.undecodable += 1
+        p.undecodable += 1
+        key = (p.name, what)
+        if key not in self.undecodable_logged:
+            self.undecodable_logged.add(key)
+            log.warning("node %s: dropped a record from node %s that does "
+                        "not decode here (%s): %s (further ones are "
+                        "counted, not logged)", self.name, p.name,
+                        _record_name(kind, a, b), what)
+        why = "undecodable on node %s: %s" % (self.name, what)
+        if kind == "q" and type(b) is int and type(c) is int:
+            self.queue(p, ("r", b, c, None, actors.ActorError(
+                "the request could not be decoded on node %s: %s"
+                % (self.name, what))))
+        elif kind == "r" and type(a) is int and type(b) is int:
+            _core._in_reply(a, b, None, actors.ActorError(
+                "the reply from node %s could not be decoded: %s"
+                % (p.name, what)))
+        elif kind == "x" and type(a) is int and isinstance(b, actors.Pid):
+            _core._in_exit(_pid(0, a), b, why)
+        elif kind == "d" and type(a) is int and b is not None and \
+                isinstance(c, actors.Pid):
+            # the reason is the field after c: the one that failed
+            _core._in_down(_pid(0, a), b, c, why)
+
     # -- records ----------------------------------------------------------
 
     def on_bye(self, p, rec):
@@ -869,7 +960,6 @@ class Node:
         self.next_tick = now + cfg.heartbeat
         self.ticks += 1
         load = _core._stats()["processes"]
-        hb = _transport.heartbeat_frame(load)
         for p in list(self.peers.values()):
             if p.pending and not self.drain_pending(p) and \
                     now - p.full_since > cfg.down_after:
@@ -878,8 +968,9 @@ class Node:
             if now - p.last_heard > cfg.down_after:
                 self.peer_down(p, "noconnection")
                 continue
-            if not p.pending:
-                _transport.try_send(p.sock, hb)
+            if not p.pending:             # so out_seq has all gone
+                _transport.try_send(p.sock,
+                                    _transport.heartbeat_frame(load, p.out_seq))
         if self.peers and self.ticks % 4 == 0 and not self.stopping:
             p = random.choice(list(self.peers.values()))
             self.queue(p, self.members())
@@ -908,7 +999,20 @@ _HANDLERS = {
     "unreg": Node.on_unreg,
     "bye": Node.on_bye,
     "bye_ack": Node.on_bye_ack,
+    "gap": Node.on_gap,
+    _transport.UNDECODABLE: Node.on_undecodable,
 }
+
+
+def _record_name(kind, a, b):
+    """What an undecodable record was, for the log."""
+    if type(kind) is int:
+        return "a message for actor %d" % kind
+    if kind == "q":
+        return "an ask of actor %r by actor %r" % (a, b)
+    if kind == "r":
+        return "the reply to actor %r" % (a,)
+    return "a %r record" % (kind,)
 
 
 def _unpicklable(rec, err):
@@ -1114,15 +1218,20 @@ def whereis_cluster(name):
 
 def node_stats():
     """Counters of this node: peers, queued records, bad frames (dropped
-    and counted), late frames (from peers declared down), refused
-    connections (handshakes libzmq refused: no CURVE, wrong key...)."""
+    and counted), undecodable records (delivered around, counted), late
+    records (from peers declared down), sequence gaps (peers declared down
+    because batches of theirs were lost), refused connections (handshakes
+    libzmq refused: no CURVE, wrong key...)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
                                "queued": len(p.out) + len(p.pending),
+                               "undecodable_records": p.undecodable,
                                "load": p.load}
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
+            "undecodable_records": node.undecodable,
+            "sequence_gaps": node.gaps,
             "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}

@@ -74,7 +74,8 @@ class Recorder:
 
 
 def batch(records):
-    return _transport.BATCH + pickle.dumps(records)
+    # sequence number 0: unsequenced, like a seed socket's hello
+    return _transport.BATCH + bytes(8) + pickle.dumps(records)
 
 
 def hello(name):
