@@ -7,9 +7,21 @@ cdef extern from "Python.h":
     ctypedef struct PyThreadState
     ctypedef int (*visitproc)(PyObject *, void *)
     ctypedef int (*traverseproc)(PyObject *, visitproc, void *)
+    ctypedef void (*destructor)(PyObject *)
+    ctypedef int (*inquiry)(PyObject *)
     ctypedef struct PyTypeObject:
+        destructor tp_dealloc
         traverseproc tp_traverse
+        inquiry tp_clear
         PyObject *tp_dict
+        PyTypeObject *tp_base
+        unsigned long tp_flags
+    unsigned long Py_TPFLAGS_HEAPTYPE
+    PyTypeObject *Py_TYPE(PyObject *o)
+    void Py_SET_REFCNT(PyObject *o, Py_ssize_t n)
+    Py_ssize_t Py_REFCNT_PTR "Py_REFCNT" (PyObject *o)
+    void PyErr_Fetch(PyObject **t, PyObject **v, PyObject **tb)
+    void PyErr_Restore(PyObject *t, PyObject *v, PyObject *tb)
     void PyType_Modified(PyTypeObject *t)
     int PyDict_SetItemString(PyObject *d, const char *k, object v) except -1
     PyThreadState *PyThreadState_Get()
