@@ -191,3 +191,35 @@ def test_finished_tasklets_free_their_memory():
         gc.collect()
         print(core._stats()["blocks_in_use"] - before <= 2)
     """, "True\n")
+
+
+def test_kill_queued_for_a_sleeping_scheduler_thread_runs_at_once():
+    # The owner thread's scheduler sleeps in its poller (its only actor
+    # waits 60 s); a tasklet of that thread dropped here is ended there now,
+    # not at that thread's next switch.
+    run("""
+        import time, actors
+        box = {}
+        ready, ended = threading.Event(), threading.Event()
+        def owner():
+            def body():
+                try:
+                    getcurrent().parent.switch()
+                finally:
+                    ended.set()
+            g = greenlet(body); g.switch(); box["g"] = g
+            del g
+            def main():
+                box["pid"] = actors.self()
+                ready.set()
+                actors.receive(timeout=60)
+            actors.run(main)
+        t = threading.Thread(target=owner, daemon=True)
+        t.start(); ready.wait(10)
+        time.sleep(0.2)                 # asleep in the poller by now
+        del box["g"]
+        print(ended.wait(10))
+        actors.send(box["pid"], "stop")
+        t.join(10)
+        print(t.is_alive())
+    """, "True\nFalse\n")
