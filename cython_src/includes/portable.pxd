@@ -39,9 +39,11 @@ cdef extern from "Python.h":
 cdef extern from *:
     """
     /* The running thread's switch state; the thread's dict owns it.
-     * initial-exec: one load instead of a __tls_get_addr call per switch. */
-    static __thread PyObject *actors_tls_thread
-        __attribute__((tls_model("initial-exec"))) = NULL;
+     * The compiler's default TLS model for a loadable module
+     * (global/local-dynamic): initial-exec would take static TLS, which a
+     * module loaded with dlopen() may not get (musl refuses it, glibc can
+     * run out of it). */
+    static __thread PyObject *actors_tls_thread = NULL;
     static inline PyObject *actors_tls_get(void) { return actors_tls_thread; }
     static inline void actors_tls_set(PyObject *o) { actors_tls_thread = o; }
     """
