@@ -324,7 +324,11 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
     else:
         # Its thread is gone and its frames could not be released (before
         # 3.15, or see actors_pystate_abandon): keep it forever rather than
-        # free memory they point into.
+        # free memory they point into.  Its run() and the arguments it was
+        # started with were held for its C stack only (run_greenlet_style
+        # borrows them from _running), and that stack never runs again.
+        if isinstance(t, Tasklet):
+            (<Tasklet>t)._running = None
         Py_INCREF(<PyObject *>t)
 
 

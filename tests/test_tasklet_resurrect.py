@@ -223,3 +223,30 @@ def test_kill_queued_for_a_sleeping_scheduler_thread_runs_at_once():
         t.join(10)
         print(t.is_alive())
     """, "True\nFalse\n")
+
+
+def test_tasklet_kept_after_its_thread_ended_releases_its_start_arguments():
+    # Started with switch(arg) in a thread that ends while it is parked:
+    # whatever becomes of its frames, the argument tuple only its C stack
+    # used is released.  (Keyword arguments are not: CPython's call copies
+    # them into an array that the never-resumed C call owns.)
+    run("""
+        import weakref
+        class Arg:
+            pass
+        refs, kept = [], []
+        def owner():
+            def body(*args):
+                del args                 # only the start call holds it now
+                getcurrent().parent.switch()
+            a = Arg()
+            refs.append(weakref.ref(a))
+            g = greenlet(body); g.switch(a)
+            kept.append(g)
+            del a, g
+        t = threading.Thread(target=owner); t.start(); t.join()
+        del kept[:]              # dropped here, after its thread ended
+        for _ in range(3):
+            gc.collect()
+        print(refs[0]() is None)
+    """, "True\n")
