@@ -326,9 +326,10 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
         # 3.15, or see actors_pystate_abandon): keep it forever rather than
         # free memory they point into.  Its run() and the arguments it was
         # started with were held for its C stack only (run_greenlet_style
-        # borrows them from _running), and that stack never runs again.
+        # borrows them from these fields), and that stack never runs again.
         if isinstance(t, Tasklet):
-            (<Tasklet>t)._running = None
+            (<Tasklet>t)._run = (<Tasklet>t)._args = None
+            (<Tasklet>t)._kwargs = None
         Py_INCREF(<PyObject *>t)
 
 
