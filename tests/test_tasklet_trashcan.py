@@ -8,8 +8,9 @@ def test_tasklet_parked_inside_a_dealloc_chain_in_subprocess():
     # A chain of 200 nested lists, each holding a counter; the one at depth
     # 10 holds an object whose finalizer parks the tasklet freeing the
     # chain, for good.  The lists deeper than the trashcan's unwind level
-    # (50) were deferred by then; the main tasklet's next guarded dealloc
-    # frees them, and a second deep chain freed there is freed in full.
+    # (50, on 3.11 and 3.12) were deferred by then; the main tasklet's next
+    # guarded dealloc frees them, and a second deep chain freed there is
+    # freed in full.
     proc = run_in_subprocess("""
         import gc
         from actors.greenlet import greenlet, getcurrent
@@ -34,8 +35,10 @@ def test_tasklet_parked_inside_a_dealloc_chain_in_subprocess():
         box = [chain(200, park_at=10)]
         t = greenlet(body)
         t.switch(box)
-        print(len(freed))       # the ones freed before the parker ran
-        # (the 10 above it stay with the parked tasklet)
+        # Before the parker ran: 3.11/3.12 defer past 50 nested deallocs
+        # (38 freed by then), 3.13+ only near the C stack's limit (189).
+        print(len(freed) in (38, 189))
+        # (the 10 above the parker stay with the parked tasklet)
         x = [[]]; del x         # a guarded dealloc: the deferred ones go
         print(len(freed))
         freed.clear()
@@ -43,4 +46,4 @@ def test_tasklet_parked_inside_a_dealloc_chain_in_subprocess():
         print(len(freed))
         gc.collect()
     """)
-    assert_ok(proc, "38\n189\n3000\n")
+    assert_ok(proc, "True\n189\n3000\n")
