@@ -3,6 +3,7 @@
 cimport cython
 from cpython.tuple cimport PyTuple_GET_ITEM
 import contextvars
+import gc
 
 from types import TracebackType
 
@@ -309,7 +310,12 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
     if t is st.current:
         return
     if t.thread is st:
-        kill_collected(t, st)
+        if in_collection:
+            # Not now: see collection_phase.  This list resurrects it (so
+            # the collector clears nothing it reaches) until then.
+            st.pending_kills.append(t)
+        else:
+            kill_collected(t, st)
     elif t.thread.alive:
         # Only its own thread can run it: it is ended there, at that
         # thread's next switch (this list resurrects it until then), and
@@ -331,6 +337,28 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
             (<Tasklet>t)._run = (<Tasklet>t)._args = None
             (<Tasklet>t)._kwargs = None
         Py_INCREF(<PyObject *>t)
+
+
+# No switch while the cycle collector runs.  CPython's collector keeps the
+# heads of its lists of garbage in its own C stack frame, and a tasklet
+# run from a finalizer (or from a dealloc the collector's clearing causes)
+# lives on stack bytes that the switch copied over that frame: freeing an
+# object that sits at either end of such a list rewrites the list head
+# there, corrupting the tasklet's stack and the collector's list.  So a
+# tasklet collected meanwhile is queued, and ended when the collection is
+# over (its "stop" callback), or at its thread's next switch.
+cdef bint in_collection = False      # the GIL: one collection at a time
+
+
+def _collection_phase(phase, info):
+    global in_collection
+    in_collection = phase == "start"
+    if not in_collection:
+        p = actors_tls_get()
+        if p != NULL and (<_ThreadState>p).pending_kills:
+            kill_pending(<_ThreadState>p)
+
+gc.callbacks.append(_collection_phase)
 
 
 cdef void wake_for_kills(_ThreadState st) noexcept:

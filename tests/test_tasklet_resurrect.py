@@ -123,12 +123,11 @@ def test_cycle_that_only_the_tasklet_holds_is_finalized_at_every_collection():
          "'exit 2'] True\n")
 
 
-@pytest.mark.xfail(strict=True, reason="crashes on main since 9476054/"
-                   "9b52a9d (not on 73d215a): a tasklet that the collector's "
-                   "finalizer pass ends, whose run or arguments are freed as "
-                   "it ends, segfaults or aborts with 'a finished tasklet "
-                   "left frames behind'")
 def test_collector_ends_a_tasklet_started_with_arguments():
+    # Ended because of a collection, and its run's arguments freed as it
+    # ends: that must not happen while the collector's own lists are in
+    # use (it segfaulted, or aborted with "a finished tasklet left frames
+    # behind").
     run("""
         def body(arg):
             try:
@@ -271,3 +270,20 @@ def test_tasklet_kept_after_its_thread_ended_releases_its_start_arguments():
             gc.collect()
         print(refs[0]() is None)
     """, "True\n")
+
+
+def test_cycle_ended_by_the_collector_after_surviving_twice():
+    run("""
+        import types
+        def body(me):
+            del me
+            survivor(2)()
+        g = greenlet()
+        g.run = types.MethodType(body, g)
+        g.switch()
+        del g
+        for _ in range(3):
+            gc.collect()
+        gs = churn()
+        print(len(log), frames[0].f_locals["n"])
+    """, "6 3\n")
