@@ -138,7 +138,9 @@ cdef class TaskletBase:
     # TaskletExit, so that its finally blocks run; one that survives that is
     # kept.  This runs from two places (see tasklet_collected):
     #   __del__          the collector's finalizer pass, before it clears
-    #                    anything of a garbage cycle
+    #                    anything of a garbage cycle (the tasklet is queued
+    #                    there and ended once the collection is over, see
+    #                    _collection_phase)
     #   tasklet_dealloc  every time the last reference goes, whether or not
     #                    __del__ ran before (CPython runs a finalizer once per
     #                    object, a subclass's __del__ may not call this one)
