@@ -196,6 +196,11 @@ cdef class Scheduler:
         self.inbox.append((fn, None))
         self.poke()
 
+    def _call_soon(self, fn):
+        """post_call for the tasklet core, which cannot see this type: a
+        kill queued for one of this thread's tasklets runs in the loop."""
+        self.post_call(fn)
+
     cdef void poke(self) noexcept:
         # The GIL orders this against the loop, which sets `sleeping` before
         # its last look at the inbox: a wake-up is never lost.

@@ -3,6 +3,7 @@
 cimport cython
 from cpython.tuple cimport PyTuple_GET_ITEM
 import contextvars
+import gc
 
 from types import TracebackType
 
@@ -130,30 +131,29 @@ cdef class TaskletBase:
         raise TypeError("tasklets cannot be pickled")
 
     # -- end of life --------------------------------------------------------
+    # The rule: the memory under a suspended tasklet's frames (its saved
+    # stack slice, its root frame-stack chunk, its Stack, which others'
+    # `prev` may point to) is never freed while anything can reach those
+    # frames.  A suspended tasklet nobody references is ended with
+    # TaskletExit, so that its finally blocks run; one that survives that is
+    # kept.  This runs from two places (see tasklet_collected):
+    #   __del__          the collector's finalizer pass, before it clears
+    #                    anything of a garbage cycle (the tasklet is queued
+    #                    there and ended once the collection is over, see
+    #                    _collection_phase)
+    #   tasklet_dealloc  every time the last reference goes, whether or not
+    #                    __del__ ran before (CPython runs a finalizer once per
+    #                    object, a subclass's __del__ may not call this one)
 
     def __del__(self):
-        # A suspended tasklet nobody can switch to again is ended with
-        # TaskletExit so that its finally blocks run.
-        if self.stack.start == NULL or self.flags & MAIN:
-            return
-        cdef _ThreadState st = thread_state()
-        if self is st.current:
-            return
-        if self.thread is st:
-            kill_collected(self, st)
-        elif self.thread.alive:
-            # Only its own thread can run it: it is ended there, at that
-            # thread's next switch (this list resurrects it until then).
-            self.thread.pending_kills.append(self)
-        elif not actors_pystate_abandon(&self.pystate, self.thread.chain_end):
-            # Its thread is gone and its stack with it, and its frames could
-            # not be released (before 3.15, or see actors_pystate_abandon):
-            # keep it forever rather than free memory they point into.
-            # (Where they were released, it is freed: nothing of it runs
-            # again, and its C stack holds no reference, see run_tasklet.)
-            Py_INCREF(<PyObject *>self)
+        tasklet_collected(self)
 
     def __dealloc__(self):
+        if self.stack.start != NULL and not self.flags & MAIN:
+            # Unreachable (tasklet_dealloc ends or keeps every suspended
+            # tasklet); were it reached, leaking beats freeing memory that
+            # frames may still point into.
+            return
         stack_release(&self.stack)
         if self.chunk != NULL:
             chunk_free(self.chunk)
@@ -294,16 +294,195 @@ cdef class Tasklet(TaskletBase):
         return "<%s object at %#x %s>" % (type(self).__name__, id(self), state)
 
 
-# Cython's traverse knows the object fields; add the ones in pystate.
-cdef traverseproc cython_traverse = (<PyTypeObject *>TaskletBase).tp_traverse
+cdef inline bint tasklet_suspended(PyObject *o) noexcept:
+    """o, a TaskletBase, has frames that may run again: started, not
+    finished, not a thread's main tasklet (whose frames are the thread's)."""
+    return (<TaskletBase>o).stack.start != NULL and \
+        not (<TaskletBase>o).flags & MAIN
+
+
+cdef void tasklet_collected(TaskletBase t) noexcept:
+    """t lost its last reference (or only a garbage cycle holds it).  Once
+    this returns, t is finished, or someone holds a reference to it: its
+    own thread's pending kills, the kept-forever reference below, or
+    whoever resurrected it."""
+    if not tasklet_suspended(<PyObject *>t):
+        return
+    cdef _ThreadState st = thread_state()
+    if t is st.current:
+        return
+    if t.thread is st:
+        if in_collection:
+            # Not now: see collection_phase.  This list resurrects it (so
+            # the collector clears nothing it reaches) until then.
+            st.pending_kills.append(t)
+        else:
+            kill_collected(t, st)
+    elif t.thread.alive:
+        # Only its own thread can run it: it is ended there, at that
+        # thread's next switch (this list resurrects it until then), and
+        # that thread's scheduler is woken for it.
+        t.thread.pending_kills.append(t)
+        wake_for_kills(t.thread)
+    elif actors_pystate_abandon(&t.pystate, t.thread.chain_end):
+        # Its thread is gone and its stack with it; its frames' references
+        # were released (3.15): nothing of it runs again, and its C stack
+        # holds no reference (see run_tasklet), so it may be freed.
+        t.stack.start = NULL
+    else:
+        # Its thread is gone and its frames could not be released (before
+        # 3.15, or see actors_pystate_abandon): keep it forever rather than
+        # free memory they point into.  Its run() and the arguments it was
+        # started with were held for its C stack only (run_greenlet_style
+        # borrows them from these fields), and that stack never runs again.
+        if isinstance(t, Tasklet):
+            (<Tasklet>t)._run = (<Tasklet>t)._args = None
+            (<Tasklet>t)._kwargs = None
+        Py_INCREF(<PyObject *>t)
+
+
+# No switch while the cycle collector runs.  CPython's collector keeps the
+# heads of its lists of garbage in its own C stack frame, and a tasklet
+# run from a finalizer (or from a dealloc the collector's clearing causes)
+# lives on stack bytes that the switch copied over that frame: freeing an
+# object that sits at either end of such a list rewrites the list head
+# there, corrupting the tasklet's stack and the collector's list.  So a
+# tasklet collected meanwhile is queued, and ended when the collection is
+# over (its "stop" callback), or at its thread's next switch.
+cdef bint in_collection = False      # the GIL: one collection at a time
+
+
+def _collection_phase(phase, info):
+    global in_collection
+    in_collection = phase == "start"
+    if not in_collection:
+        p = actors_tls_get()
+        if p != NULL and (<_ThreadState>p).pending_kills:
+            kill_pending(<_ThreadState>p)
+
+gc.callbacks.append(_collection_phase)
+
+
+cdef void wake_for_kills(_ThreadState st) noexcept:
+    """A kill was queued for st's thread: if an actor scheduler runs there
+    (maybe asleep in its poller), have it run the kill now."""
+    sched = st.sched
+    if sched is None:
+        return
+    try:
+        sched._call_soon(_kill_pending_here)
+    except BaseException:
+        PyErr_WriteUnraisable(sched)
+
+
+def _kill_pending_here():
+    """Run the kills queued for this thread (from its scheduler's loop)."""
+    cdef _ThreadState st = thread_state()
+    if st.pending_kills:
+        kill_pending(st)
+
+
+# Every type of tasklet gets the slots below in front of Cython's: its
+# tp_dealloc, tp_clear and tp_traverse.  Cython's dealloc, clear and
+# traverse of a subtype call the base type's functions directly, so each
+# static type (TaskletBase, Tasklet, the runtime's Process) is wrapped; a
+# Python subclass reaches them through CPython's subtype_dealloc/_clear,
+# which call the nearest static base's slot.
+cdef enum:
+    MAX_TASKLET_TYPES = 8
+
+cdef PyTypeObject *tasklet_types[MAX_TASKLET_TYPES]
+cdef destructor cython_dealloc[MAX_TASKLET_TYPES]
+cdef inquiry cython_clear[MAX_TASKLET_TYPES]
+cdef traverseproc cython_traverse[MAX_TASKLET_TYPES]
+cdef int n_tasklet_types = 0
+
+
+cdef int tasklet_type_index(PyObject *o) noexcept:
+    """The wrapped static type o's slot was called for: its nearest one."""
+    cdef PyTypeObject *tp = Py_TYPE(o)
+    cdef int i
+    while tp != NULL:
+        for i in range(n_tasklet_types):
+            if tasklet_types[i] == tp:
+                return i
+        tp = tp.tp_base
+    Py_FatalError("actors: a tasklet of an unknown type")
+    return -1
+
+
+cdef void tasklet_dealloc(PyObject *o) noexcept:
+    cdef int i = tasklet_type_index(o)
+    if tasklet_suspended(o) and dealloc_resurrects(o, tasklet_types[i]):
+        return
+    cython_dealloc[i](o)
+
+
+cdef bint dealloc_resurrects(PyObject *o, PyTypeObject *static_type) noexcept:
+    """The last reference to o, a suspended tasklet, is gone: end it (or
+    keep it) as tasklet_collected says, with o alive meanwhile, as
+    PyObject_CallFinalizerFromDealloc does for a finalizer.  True when o
+    lives on (someone holds it): its memory must not be freed."""
+    cdef PyObject *et
+    cdef PyObject *ev
+    cdef PyObject *etb
+    cdef Py_ssize_t refs
+    Py_SET_REFCNT(o, 1)
+    PyErr_Fetch(&et, &ev, &etb)          # a dealloc leaves the error as it was
+    tasklet_collected(<TaskletBase>o)
+    PyErr_Restore(et, ev, etb)
+    refs = Py_REFCNT_PTR(o) - 1
+    Py_SET_REFCNT(o, refs)
+    if refs == 0:
+        return False                      # it finished: free it
+    # It lives on.  Called from a Python subclass's subtype_dealloc, which
+    # drops the instance's reference to its heap type once we return.
+    if Py_TYPE(o).tp_flags & Py_TPFLAGS_HEAPTYPE and \
+            not static_type.tp_flags & Py_TPFLAGS_HEAPTYPE:
+        Py_INCREF(<PyObject *>Py_TYPE(o))
+    return True
+
+
+cdef int tasklet_clear(PyObject *o) noexcept:
+    # The collector clears the objects of a garbage cycle after finalizing
+    # them; a suspended tasklet that survived its TaskletExit is not
+    # cleared: its frames run again (at its next kill) and use its fields.
+    # The cycle is broken elsewhere, or the tasklet is finalized again at
+    # the next collection (kill_collected lets it be).
+    if tasklet_suspended(o):
+        return 0
+    return cython_clear[tasklet_type_index(o)](o)
+
 
 cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
-    cdef int r = cython_traverse(o, visit, arg)
+    # Cython's traverse knows the object fields; add the ones in pystate.
+    cdef int r = cython_traverse[tasklet_type_index(o)](o, visit, arg)
     if r:
         return r
     return actors_pystate_traverse(&(<TaskletBase>o).pystate, visit, arg)
 
-(<PyTypeObject *>TaskletBase).tp_traverse = tasklet_traverse
+
+cdef int wrap_tasklet_type(type t) except -1:
+    global n_tasklet_types
+    cdef PyTypeObject *tp = <PyTypeObject *>t
+    if n_tasklet_types == MAX_TASKLET_TYPES:
+        raise RuntimeError("actors: too many tasklet types")
+    tasklet_types[n_tasklet_types] = tp
+    cython_dealloc[n_tasklet_types] = tp.tp_dealloc
+    cython_clear[n_tasklet_types] = tp.tp_clear
+    cython_traverse[n_tasklet_types] = tp.tp_traverse
+    n_tasklet_types += 1
+    tp.tp_dealloc = tasklet_dealloc
+    tp.tp_clear = tasklet_clear
+    tp.tp_traverse = tasklet_traverse
+    for sub in t.__subclasses__():
+        wrap_tasklet_type(sub)
+    return 0
+
+
+# Cython has made every type of this module before this runs, the
+# runtime's Process (defined further on) too.
+wrap_tasklet_type(TaskletBase)
 
 
 # Cython's tp_new gives every Tasklet its __dict__ at once, an empty dict
@@ -406,8 +585,11 @@ cdef void kill_collected(TaskletBase t, _ThreadState st) noexcept:
     if t.stack.start != NULL:             # it caught the exit and lives on
         t._parent = parent
         if Py_REFCNT(t) > 1:
-            # Someone took a reference: when it is dropped again, end it
-            # again.
+            # Someone holds it (in a collection: at least the collector):
+            # when it is dropped again, or found in garbage again, it is
+            # ended again (as greenlet does).  tasklet_dealloc sees every
+            # drop; the collector calls a finalizer only while this mark
+            # is clear.
             actors_gc_clear_finalized(<PyObject *>t)
         else:
             # Nobody can switch to it ever again, but its stack and frames
@@ -423,25 +605,32 @@ cdef void kill_pending(_ThreadState st) noexcept:
 cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
     """Switch to target and return what the resumed switch() returns: a new
     reference, or NULL with the exception it receives set as raised."""
-    # Borrowed (the thread's dict keeps it): a reference held on a C stack
-    # that never resumes would leak (see run_tasklet).
-    cdef PyObject *stp = thread_state_ptr()
-    if (<_ThreadState>stp).pending_kills:
-        kill_pending(<_ThreadState>stp)
-    if target.thread is not <_ThreadState>stp:
+    return switch_in(<_ThreadState>thread_state_ptr(), target, args, kwargs,
+                     exc)
+
+
+# The thread state is handed to the switching functions as an argument,
+# cast from a borrowed pointer: a function's arguments are its caller's
+# references, so the C stack of a context that never resumes (a tasklet
+# left suspended when its thread ends) holds no reference to it, which
+# would leak (see run_tasklet).  The thread's dict keeps it alive.
+cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
+                                kwargs, exc) noexcept:
+    if st.pending_kills:
+        kill_pending(st)
+    if target.thread is not st:
         if not target.thread.alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
         return usage_error("cannot switch to a tasklet of a different thread")
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
-    (<_ThreadState>stp).args = args
-    (<_ThreadState>stp).kwargs = kwargs
-    (<_ThreadState>stp).exc = exc
-    if target is not (<_ThreadState>stp).current and \
-            switch_stack(<_ThreadState>stp, target) < 0:
+    st.args = args
+    st.kwargs = kwargs
+    st.exc = exc
+    if target is not st.current and switch_stack(st, target) < 0:
         return NULL
-    return take_result(<_ThreadState>stp)
+    return take_result(st)
 
 
 cdef PyObject *usage_error(str message) noexcept:
@@ -558,37 +747,40 @@ cdef void tasklet_main(Switch *sw) noexcept:
     cdef actors_anchor anchor
     cdef PyObject *me = sw.starting
     sw.starting = NULL
-    run_tasklet(<TaskletBase>me, &anchor)
+    # Borrowed casts only (see switch_in): this frame is never resumed if
+    # the tasklet's thread ends while it is suspended.
+    run_tasklet(<TaskletBase>me,
+                <_ThreadState>(<PyObject *>(<TaskletBase>me).thread), &anchor)
     # Only C from here: this frame is abandoned by the last switch, so it
     # must hold no reference.
     finish_tasklet(me)
 
 
-cdef void run_tasklet(TaskletBase self, actors_anchor *anchor) noexcept:
+cdef void run_tasklet(TaskletBase self, _ThreadState st,
+                      actors_anchor *anchor) noexcept:
     # No reference held here across the run: a suspended tasklet whose
     # thread ends is freed without ever resuming (actors_pystate_abandon),
-    # and whatever its C stack held would leak.  Its thread state is kept
-    # alive by self.thread, run and its arguments by self._run/_args/_kwargs.
-    cdef PyObject *stp = <PyObject *>self.thread
+    # and whatever its C stack held would leak.  Its thread state (st, an
+    # argument) is kept alive by self.thread, run and its arguments by
+    # self._run/_args/_kwargs.
     cdef actors_chunk *chunk = chunk_alloc()
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
     self.chunk = chunk
     self.flags |= STARTED
-    actors_pystate_start(&self.pystate, (<_ThreadState>stp).tstate,
-                         (<_ThreadState>stp).use_tracing, anchor,
+    actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
                          chunk, CHUNK_SIZE)
-    resumed(<_ThreadState>stp)
+    resumed(st)
     if self.flags & OWN_MAIN:
-        (<_ThreadState>stp).args = (<_ThreadState>stp).kwargs = None
-        (<_ThreadState>stp).exc = None
+        st.args = st.kwargs = None
+        st.exc = None
         self._main()
-        (<_ThreadState>stp).args = (None,)
+        st.args = (None,)
     else:
-        run_greenlet_ptr(<Tasklet>self, <_ThreadState>stp)
-    if not actors_pystate_chunk_is_root((<_ThreadState>stp).tstate, chunk):
+        run_greenlet_ptr(<Tasklet>self, st)
+    if not actors_pystate_chunk_is_root(st.tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
-    actors_pystate_keep_context(&self.pystate, (<_ThreadState>stp).tstate)
+    actors_pystate_keep_context(&self.pystate, st.tstate)
 
 
 cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:

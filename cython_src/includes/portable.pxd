@@ -7,9 +7,21 @@ cdef extern from "Python.h":
     ctypedef struct PyThreadState
     ctypedef int (*visitproc)(PyObject *, void *)
     ctypedef int (*traverseproc)(PyObject *, visitproc, void *)
+    ctypedef void (*destructor)(PyObject *)
+    ctypedef int (*inquiry)(PyObject *)
     ctypedef struct PyTypeObject:
+        destructor tp_dealloc
         traverseproc tp_traverse
+        inquiry tp_clear
         PyObject *tp_dict
+        PyTypeObject *tp_base
+        unsigned long tp_flags
+    unsigned long Py_TPFLAGS_HEAPTYPE
+    PyTypeObject *Py_TYPE(PyObject *o)
+    void Py_SET_REFCNT(PyObject *o, Py_ssize_t n)
+    Py_ssize_t Py_REFCNT_PTR "Py_REFCNT" (PyObject *o)
+    void PyErr_Fetch(PyObject **t, PyObject **v, PyObject **tb)
+    void PyErr_Restore(PyObject *t, PyObject *v, PyObject *tb)
     void PyType_Modified(PyTypeObject *t)
     int PyDict_SetItemString(PyObject *d, const char *k, object v) except -1
     PyThreadState *PyThreadState_Get()
@@ -27,9 +39,11 @@ cdef extern from "Python.h":
 cdef extern from *:
     """
     /* The running thread's switch state; the thread's dict owns it.
-     * initial-exec: one load instead of a __tls_get_addr call per switch. */
-    static __thread PyObject *actors_tls_thread
-        __attribute__((tls_model("initial-exec"))) = NULL;
+     * The compiler's default TLS model for a loadable module
+     * (global/local-dynamic): initial-exec would take static TLS, which a
+     * module loaded with dlopen() may not get (musl refuses it, glibc can
+     * run out of it). */
+    static __thread PyObject *actors_tls_thread = NULL;
     static inline PyObject *actors_tls_get(void) { return actors_tls_thread; }
     static inline void actors_tls_set(PyObject *o) { actors_tls_thread = o; }
     """

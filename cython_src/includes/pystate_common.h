@@ -13,6 +13,9 @@
  *                    the chain is not checked)
  *   ACTORS_TS_CURRENT_FRAME(ts) the thread's top-frame pointer, an lvalue:
  *                    then actors_frame_object_from is defined
+ *   ACTORS_TRASH_NESTING(ts)    the trashcan's nesting counter, an lvalue,
+ *                    where the version has one (3.11, 3.12; then its
+ *                    actors_pystate has an `int trash_nesting`)
  *
  * and, where the version includes pystate_frames.h (3.12 and later),
  *
@@ -26,6 +29,38 @@
 #ifndef ACTORS_PYSTATE_COMMON_H
 #define ACTORS_PYSTATE_COMMON_H
 
+/* The trashcan, one rule for every version.  A dealloc guarded by
+ * Py_TRASHCAN_BEGIN/END may run Python code (a finalizer, the TaskletExit
+ * thrown into a collected tasklet), and that code may switch: a tasklet can
+ * be suspended in the middle of a chain of deallocations, and another one
+ * run meanwhile.  The trashcan keeps two things:
+ *
+ *  - how deep the running C stack is in nested deallocs: 3.11's
+ *    trash_delete_nesting, 3.12's trash.delete_nesting (3.13 counts it in
+ *    c_recursion_remaining, 3.14+ compares the stack pointer with the
+ *    thread's limits).  Each BEGIN is undone by an END on the same C
+ *    stack, so this is per tasklet, saved and restored with its stack, and
+ *    a new tasklet inherits its starter's (it runs below it on the same C
+ *    stack), as it inherits the recursion depth.  Kept per thread, a
+ *    tasklet suspended inside a dealloc would leave its count to whatever
+ *    runs next: the count drifts, a count that never returns to 0 defers
+ *    every later dealloc and never frees them.
+ *
+ *  - the objects whose dealloc was deferred when the nesting was too deep
+ *    (3.11 trash_delete_later, 3.12 trash.delete_later, 3.13+
+ *    delete_later): per thread.  They are dead already (refcount 0), any
+ *    context of the thread may finish them, and CPython does so at the next
+ *    END that finds room; kept per tasklet, a tasklet that never resumes
+ *    would leak them, and one that resumes late would delay them.
+ */
+#ifdef ACTORS_TRASH_NESTING
+#define ACTORS_TRASH_SAVE(s, ts) ((s)->trash_nesting = ACTORS_TRASH_NESTING(ts))
+#define ACTORS_TRASH_RESTORE(s, ts) (ACTORS_TRASH_NESTING(ts) = (s)->trash_nesting)
+#else
+#define ACTORS_TRASH_SAVE(s, ts) ((void)0)
+#define ACTORS_TRASH_RESTORE(s, ts) ((void)0)
+#endif
+
 /* Save: frame memory, exception stack and context move into s. */
 static inline void
 actors_common_save(actors_pystate *s, PyThreadState *ts)
@@ -36,6 +71,7 @@ actors_common_save(actors_pystate *s, PyThreadState *ts)
     s->exc_value = ts->exc_state.exc_value;
     s->context = ts->context;            /* the reference moves into s */
     ts->context = NULL;
+    ACTORS_TRASH_SAVE(s, ts);
 }
 
 /* Restore: the same back into the thread state. */
@@ -53,11 +89,13 @@ actors_common_restore(actors_pystate *s, PyThreadState *ts)
     ts->context_ver++;
     s->context = NULL;
     s->exc_value = NULL;
+    ACTORS_TRASH_RESTORE(s, ts);
 }
 
 /* Start: an empty frame stack in `chunk`, whose first slot is skipped (why
  * CPython then never frees it is said in each version header), no
- * exception being handled, the context given before the start if any. */
+ * exception being handled, the context given before the start if any.
+ * The trashcan's nesting stays the starter's (see the top). */
 static inline void
 actors_common_start(actors_pystate *s, PyThreadState *ts,
                     _PyStackChunk *chunk, size_t chunk_size)
@@ -129,9 +167,7 @@ actors_frame_object_from(PyThreadState *ts, struct _PyInterpreterFrame *f)
 }
 #endif
 
-/* GC support for the references in s.  (Not a trashcan's deferred list
- * where a version keeps one per tasklet: those objects are already dead to
- * the GC.) */
+/* GC support for the references in s. */
 static inline int
 actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
 {

@@ -12,11 +12,12 @@ typedef struct {
     struct _PyInterpreterFrame *current_frame;
     int recursion_depth;                 /* limit - remaining, so a changed
                                             limit applies to every tasklet */
-    int trash_delete_nesting;
+    int trash_nesting;                   /* see pystate_common.h */
     ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 #define ACTORS_PYSTATE_HAS_TRACING 1    /* actors_pystate_tracing below */
+#define ACTORS_TRASH_NESTING(ts) ((ts)->trash_delete_nesting)
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
 #include "pystate_common.h"
 
@@ -27,7 +28,6 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     s->cframe = ts->cframe;
     s->current_frame = ts->cframe->current_frame;
     s->recursion_depth = ts->recursion_limit - ts->recursion_remaining;
-    s->trash_delete_nesting = ts->trash_delete_nesting;
     actors_common_save(s, ts);
 }
 
@@ -48,16 +48,15 @@ actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)
     ts->cframe->use_tracing = use_tracing;
     ts->cframe->current_frame = s->current_frame;
     ts->recursion_remaining = ts->recursion_limit - s->recursion_depth;
-    ts->trash_delete_nesting = s->trash_delete_nesting;
     actors_common_restore(s, ts);
 }
 
 /* Thread state for a tasklet about to run its first Python frame: a fresh
  * C-frame anchor on its own C stack, an empty frame stack in `chunk`
  * (CPython never frees a root chunk whose first slot is skipped), the
- * starter's recursion depth (it runs below the starter on the same C
- * stack), no exception being handled, the context given before the start
- * if any. */
+ * starter's recursion depth and trashcan nesting (it runs below the
+ * starter on the same C stack), no exception being handled, the context
+ * given before the start if any. */
 static inline void
 actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
                      _PyCFrame *anchor, _PyStackChunk *chunk, size_t chunk_size)
@@ -66,8 +65,8 @@ actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
     anchor->current_frame = NULL;
     anchor->previous = &ts->root_cframe;
     ts->cframe = anchor;
-    /* recursion_remaining: still the starter's, saved just before */
-    ts->trash_delete_nesting = 0;
+    /* recursion_remaining, trash_delete_nesting: still the starter's,
+     * saved just before */
     actors_common_start(s, ts, chunk, chunk_size);
 }
 

@@ -7,7 +7,8 @@
  *    instrumentation of code objects, per interpreter): nothing to carry.
  *  - the recursion counters are split: py_recursion_remaining/limit count
  *    Python frames, c_recursion_remaining counts C-level recursion.
- *  - the trashcan state is tstate->trash {delete_nesting, delete_later}.
+ *  - the trashcan state is tstate->trash {delete_nesting, delete_later}
+ *    (what is per tasklet of it: pystate_common.h).
  *  - every _PyEval_EvalFrameDefault call links an "entry frame" that lives
  *    in its own C frame (owner FRAME_OWNED_BY_CSTACK, the last value of the
  *    enum) into the chain of interpreter frames: see pystate_frames.h.
@@ -40,17 +41,12 @@ typedef struct {
     int py_recursion_depth;              /* limit - remaining, so a changed
                                             limit applies to every tasklet */
     int c_recursion_remaining;           /* absolute: see actors_pystate_save */
-    int trash_delete_nesting;
-    PyObject *trash_delete_later;        /* dealloc'd objects (refcount 0)
-                                            this tasklet's trashcan deferred;
-                                            it frees them once its own
-                                            nesting is back to 0, so what a
-                                            tasklet drops is finalized in it,
-                                            not in whichever ran next */
+    int trash_nesting;                   /* see pystate_common.h */
     ACTORS_PYSTATE_COMMON_FIELDS         /* see pystate_compat.h */
 } actors_pystate;
 
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
+#define ACTORS_TRASH_NESTING(ts) ((ts)->trash.delete_nesting)
 #include "pystate_common.h"
 
 /* The running context is leaving the CPU: move the thread state into s.
@@ -68,9 +64,6 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     actors_frames_hide(&s->frames, ts, s->current_frame);
     s->py_recursion_depth = ts->py_recursion_limit - ts->py_recursion_remaining;
     s->c_recursion_remaining = ts->c_recursion_remaining;
-    s->trash_delete_nesting = ts->trash.delete_nesting;
-    s->trash_delete_later = ts->trash.delete_later;
-    ts->trash.delete_later = NULL;
     actors_common_save(s, ts);
 }
 
@@ -84,9 +77,6 @@ actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)
     ts->cframe->current_frame = s->current_frame;
     ts->py_recursion_remaining = ts->py_recursion_limit - s->py_recursion_depth;
     ts->c_recursion_remaining = s->c_recursion_remaining;
-    ts->trash.delete_nesting = s->trash_delete_nesting;
-    ts->trash.delete_later = s->trash_delete_later;
-    s->trash_delete_later = NULL;
     actors_common_restore(s, ts);
 }
 
@@ -95,8 +85,8 @@ actors_pystate_restore(actors_pystate *s, PyThreadState *ts, int use_tracing)
  * no frame), an empty frame stack in `chunk` (CPython never frees a root
  * chunk whose first slot is skipped: 3.12's push_chunk and
  * _PyThreadState_PopFrame are 3.11's), the starter's recursion depths, both
- * Python and C (it runs below the starter on the same C stack), an empty
- * trashcan, no exception being handled, the context given before the
+ * Python and C, and its trashcan nesting (it runs below the starter on the
+ * same C stack), no exception being handled, the context given before the
  * start if any. */
 static inline void
 actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
@@ -106,9 +96,8 @@ actors_pystate_start(actors_pystate *s, PyThreadState *ts, int use_tracing,
     anchor->current_frame = NULL;
     anchor->previous = &ts->root_cframe;
     ts->cframe = anchor;
-    /* py/c_recursion_remaining: still the starter's, saved just before */
-    ts->trash.delete_nesting = 0;
-    ts->trash.delete_later = NULL;       /* the starter's is in its state */
+    /* py/c_recursion_remaining, trash.delete_nesting: still the starter's,
+     * saved just before */
     actors_common_start(s, ts, chunk, chunk_size);
 }
 

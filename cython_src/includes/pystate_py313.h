@@ -67,12 +67,8 @@ actors_pystate_save(actors_pystate *s, PyThreadState *ts)
     actors_frames_hide(&s->frames, ts, ts->current_frame);
     s->py_recursion_depth = ts->py_recursion_limit - ts->py_recursion_remaining;
     s->c_recursion_depth = Py_C_RECURSION_LIMIT - ts->c_recursion_remaining;
-    /* ts->delete_later stays with the thread, as trash_delete_later did on
-     * 3.11: it holds objects already dead (refcount 0, untracked) that any
-     * context may finish deallocating, and a list left in a suspended or
-     * dying tasklet would only delay or leak them.  The trashcan's nesting,
-     * which must balance per C stack, is c_recursion_remaining, saved
-     * above. */
+    /* The trashcan's nesting is the C recursion budget, saved above;
+     * ts->delete_later stays with the thread (see pystate_common.h). */
     /* critical_section points at the innermost _PyCriticalSection, which
      * lives on the C stack of the context that entered it: per tasklet,
      * like the frame chain, so it is kept with the tasklet.  With the GIL
