@@ -44,6 +44,7 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _nodeconfig
 from actors import _security
 from actors import _transport
 from actors._transport import BadFrame
@@ -57,6 +58,7 @@ NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
+_STALL_TIMEOUT = 30.0            # NodeConfig.stall_timeout's default
 _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _REJOIN = "rejoin"                # a hello's reply field: "I declared you down"
 _monotonic = time.monotonic
@@ -88,7 +90,11 @@ class NodeConfig:
     picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
     ask requests/replies; exception reasons become (type name, str)
     pairs; a message msgpack cannot encode is logged and dropped) -- every
-    node of a cluster must use the same one."""
+    node of a cluster must use the same one; stall_timeout: seconds a
+    peer whose connection ZeroMQ keeps alive (its process runs, its
+    scheduler is busy or blocked) may stay silent before it is declared
+    down (silent with the connection lost: down_after); None: 30 s, or
+    down_after if longer."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -105,12 +111,17 @@ class NodeConfig:
     stop_timeout: float = 5.0
     advertise: str = None
     serializer: str = "pickle"
+    stall_timeout: float = None
+
+    def __post_init__(self):
+        _nodeconfig.validate(self)
 
 
 class _Peer:
     __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone", "bye_out", "bye_in", "since")
+                 "bad", "gone", "bye_out", "bye_in", "since", "mon",
+                 "connected")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -130,6 +141,8 @@ class _Peer:
         self.bye_out = False          # we said bye: nothing more goes out
         self.bye_in = False           # they said bye: nothing more comes
         self.since = _monotonic()
+        self.mon = None               # _transport.connection_monitor
+        self.connected = False        # our outbox's connection is up
 
 
 _node = None                      # the Node of this process, while it runs
@@ -280,7 +293,8 @@ class Node:
                            m.ref == r, timeout=2.0, default=None)
         for p in list(self.peers.values()):
             if p.sock is not None:
-                p.sock.close(linger)
+                _transport.close_monitored(p.sock, p.mon, linger)
+                p.sock = p.mon = None
         for s in self.seeds.values():
             s[0].close(0)
         self.peers.clear()
@@ -326,9 +340,9 @@ class Node:
         index = _core._node_id(name, inc)
         p = _Peer(name, inc, addr, pub, index)
         key = pub if self.sec.mode == "certs" else self.sec.public
-        p.sock = _transport.connect_outbox(
+        p.sock, p.mon = _transport.connect_outbox(
             self.ctx, addr, _ident(self.name, self.inc), self.sec, key,
-            self.cfg)
+            self.cfg, monitored=True)
         self.peers[name] = p
         self.by_index[index] = p
         self.lost.pop(name, None)
@@ -410,8 +424,8 @@ class Node:
         p.out = []
         p.pending.clear()
         if p.sock is not None:
-            p.sock.close(linger)
-            p.sock = None
+            _transport.close_monitored(p.sock, p.mon, linger)
+            p.sock = p.mon = None
         self.acks_pending.discard(p.name)
         if not p.bye_in and not self.stopping:
             # Silent or unreachable: a partition heals, so look for it
@@ -802,6 +816,23 @@ class Node:
 
     # -- the tick -----------------------------------------------------------
 
+    def silence_allowed(self, p):
+        """Seconds peer p may stay silent (or keep our outbox full).  While
+        our connection to it is up, libzmq's I/O thread there answers ZMTP
+        pings: its process runs and only its scheduler is busy or blocked
+        (a CPU-bound actor, time.sleep()), and what we send waits in its
+        inbox; declaring it down would lose that.  Such a peer gets
+        stall_timeout; one whose connection is gone (dead, stopped,
+        unreachable: no PONG) gets down_after."""
+        if p.mon is not None:
+            p.connected = _transport.connection_state(p.mon, p.connected)
+        cfg = self.cfg
+        if not p.connected:
+            return cfg.down_after
+        if cfg.stall_timeout is None:
+            return max(_STALL_TIMEOUT, cfg.down_after)
+        return cfg.stall_timeout
+
     def tick(self, now):
         cfg = self.cfg
         self.next_tick = now + cfg.heartbeat
@@ -809,11 +840,12 @@ class Node:
         load = _core._stats()["processes"]
         hb = _transport.heartbeat_frame(load)
         for p in list(self.peers.values()):
+            limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
-                    now - p.full_since > cfg.down_after:
+                    now - p.full_since > limit:
                 self.peer_down(p, "noconnection")
                 continue
-            if now - p.last_heard > cfg.down_after:
+            if now - p.last_heard > limit:
                 self.peer_down(p, "noconnection")
                 continue
             if not p.pending:

@@ -254,8 +254,14 @@ def idle(p):
 
 def node(scenario, params):
     cfg = _cluster.NodeConfig(**params["config"])
+    if ":" in scenario:               # "module:function" of another file
+        import importlib
+        mod, _, fn = scenario.partition(":")
+        main = getattr(importlib.import_module(mod), fn)
+    else:
+        main = globals()[scenario]
     try:
-        result = actors.run(_cluster.run_node, cfg, globals()[scenario],
+        result = actors.run(_cluster.run_node, cfg, main,
                             (params,), {})
     except _cluster.NodeStartError as e:
         out(event="start_error", error=str(e))

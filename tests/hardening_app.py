@@ -1,0 +1,83 @@
+"""Node programs for test_cluster_hardening.py (no tests here): run as
+NodeProc("hardening_app:NAME", params)."""
+import logging
+import os
+import time
+
+import actors
+from actors import _cluster
+from test_cluster_app import out, wait_for_name, wait_nodes
+
+__test__ = False
+
+
+def stall_target(p):
+    """Register '<name>_main'; on the first message block the whole
+    scheduler (time.sleep) for p['block'] s; then count ('n', i) messages
+    for p['after'] s; report count, order, nodes and NodeDowns seen."""
+    if p.get("log"):
+        logging.basicConfig(level=logging.DEBUG)
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    out(event="ready")
+    if p.get("watch"):
+        wait_nodes(1)
+        _cluster.monitor_node(p["watch"])
+    n = bad = 0
+    downs = []
+    blocked = False
+    deadline = None
+    while deadline is None or time.monotonic() < deadline:
+        msg = actors.receive(timeout=0.1, default=None)
+        if msg is None:
+            continue
+        if type(msg) is _cluster.NodeDown:
+            downs.append(list(msg))
+            continue
+        if msg == "stop":
+            break
+        if isinstance(msg, tuple) and msg[0] == "n":
+            if msg[1] != n:
+                bad += 1
+            n = msg[1] + 1
+        if not blocked:
+            blocked = True
+            out(event="blocking")
+            if p.get("busy"):               # a CPU-bound actor
+                end = time.monotonic() + p["block"]
+                while time.monotonic() < end:
+                    pass
+            else:
+                time.sleep(p["block"])      # the scheduler stalls here
+            out(event="unblocked")
+            deadline = time.monotonic() + p["after"]
+    out(event="result", n=n, bad=bad, downs=downs, nodes=_cluster.nodes(),
+        stats=actors.node_stats())
+    actors.sleep(p.get("hold", 0))      # keep up while the peer reports
+    return "ok"
+
+
+def streamer(p):
+    """Send ('n', i) to '<peer>_main' p['n'] times, p['batch'] per
+    scheduler pass (0: as fast as the outbox takes them, forever); watch
+    the peer with monitor_node; report NodeDowns."""
+    peer = p["peer"]
+    wait_nodes(1)
+    target = wait_for_name(peer + "_main")
+    _cluster.monitor_node(peer)
+    out(event="streaming")
+    i = 0
+    total = p.get("n") or float("inf")
+    while i < total:
+        for _ in range(p.get("batch", 10)):
+            actors.send(target, ("n", i))
+            i += 1
+        actors.sleep(p.get("pause", 0))
+    downs = []
+    deadline = time.monotonic() + p.get("linger", 0)
+    while time.monotonic() < deadline:
+        msg = actors.receive(timeout=0.1, default=None)
+        if type(msg) is _cluster.NodeDown:
+            downs.append(list(msg))
+    out(event="result", sent=i, downs=downs, nodes=_cluster.nodes())
+    actors.sleep(p.get("hold", 0))
+    return "ok"

@@ -1,0 +1,73 @@
+"""Cluster hardening (issue 9): a node whose actor stalls the scheduler,
+a flooding peer that dies, Ctrl-C on run(node=...), asks that cannot be
+sent."""
+import time
+
+import pytest
+
+zmq = pytest.importorskip("zmq")
+
+from test_cluster_app import NodeProc, config, free_port
+
+
+@pytest.fixture
+def procs():
+    started = []
+    yield started
+    for p in started:
+        p.kill()
+
+
+def start(procs, scenario, params, **kw):
+    p = NodeProc(scenario, params, **kw)
+    procs.append(p)
+    return p
+
+
+@pytest.mark.parametrize("run", range(2))
+def test_stalled_node_survives_a_flooding_peer_that_dies(procs, run):
+    """libzmq asserted (!_io_error, stream_engine_base.cpp) when a ZMTP
+    heartbeat or a PING met a connection whose input was stopped (the
+    inbox full: the node's actor blocked) and whose peer then died."""
+    pa, pb = free_port(), free_port()
+    a = start(procs, "hardening_app:stall_target", {
+        "name": "a", "block": 2.0, "after": 2.0,
+        "config": config("a", pa)})
+    a.expect("ready")
+    b = start(procs, "hardening_app:streamer", {
+        "name": "b", "peer": "a", "n": 0, "batch": 50,
+        "config": config("b", pb, [pa])})
+    b.expect("streaming", 20)
+    a.expect("blocking", 20)
+    time.sleep(1.0)                   # the flood fills a's inbox meanwhile
+    b.kill()
+    a.expect("unblocked", 10)
+    r = a.expect("result", 20)
+    assert r["bad"] == 0
+    assert a.wait() == 0, "".join(a.stderr)
+    assert "Assertion failed" not in "".join(a.stderr)
+
+
+@pytest.mark.parametrize("how", ["sleep", "busy"])
+def test_stalled_node_is_not_declared_down_and_loses_nothing(procs, how):
+    """An actor of a blocks its scheduler (time.sleep / a busy loop) past
+    down_after while b streams to it: libzmq's I/O thread keeps answering
+    ZMTP pings, so neither side declares the other down, and every message
+    arrives in order."""
+    pa, pb = free_port(), free_port()
+    a = start(procs, "hardening_app:stall_target", {
+        "name": "a", "block": 3.5, "busy": how == "busy", "after": 2.0,
+        "hold": 4.0, "watch": "b",
+        "config": config("a", pa, down_after=2.0)})
+    a.expect("ready")
+    b = start(procs, "hardening_app:streamer", {
+        "name": "b", "peer": "a", "n": 500, "batch": 5, "pause": 0.01,
+        "linger": 3.5, "hold": 4.0, "config": config("b", pb, [pa], down_after=2.0)})
+    b.expect("streaming", 20)
+    a.expect("blocking", 20)
+    rb = b.expect("result", 30)       # each holds on after its report
+    ra = a.expect("result", 30)
+    assert rb["downs"] == [] and rb["nodes"] == ["a"], rb
+    assert ra["downs"] == [] and ra["nodes"] == ["b"], (ra, "".join(a.stderr))
+    assert ra["n"] == 500 and ra["bad"] == 0, ra
+    assert a.wait() == 0 and b.wait() == 0
