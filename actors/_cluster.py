@@ -186,6 +186,7 @@ class Node:
         self.recv_burst = None            # reads the inbox (inbox_reader)
         self.handshakes = None            # reports refused handshakes
         self.refused = 0
+        self.join_refused = None      # why a peer refused this node
         self.refused_logged = set()
         self.addr = None
         self.cur_ident = b""
@@ -238,8 +239,13 @@ class Node:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
             deadline = _monotonic() + cfg.join_timeout
-            while not self.peers and _monotonic() < deadline:
+            while not self.peers and _monotonic() < deadline and \
+                    self.join_refused is None:
                 actors.sleep(0.02)
+            if self.join_refused is not None:
+                self.close_now()
+                raise NodeStartError("cannot join the cluster: "
+                                     + self.join_refused)
             if not self.peers:
                 self.close_now()
                 raise NodeStartError(
@@ -355,8 +361,7 @@ class Node:
             raise ValueError("bad hello")
         if name == self.name:
             if inc != self.inc:
-                log.warning("node %s: another node uses this name (%s)",
-                            name, addr)
+                self.refuse_name(name, addr, pub, inc, self.addr)
             return None
         if self.sec.mode == "certs" and not self.sec.admits_key(pub):
             log.warning("node %s: %s announced a key not in the cert dir",
@@ -366,6 +371,9 @@ class Node:
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler
+            if self.still_there(p):
+                self.refuse_name(name, addr, pub, inc, p.addr)
+                return None
             self.peer_down(p, "noconnection")
             p = None
         elif p is not None and reply == _REJOIN and \
@@ -396,6 +404,41 @@ class Node:
             self.learn_name(n, pid)
         return p
 
+    def still_there(self, p):
+        """Peer p's process is up (its connection too, and it spoke within
+        down_after): a hello from another incarnation of its name is a
+        second node of that name, not a restart."""
+        self.silence_allowed(p)           # refreshes p.connected
+        return p.connected and \
+            _monotonic() - p.last_heard <= self.cfg.down_after
+
+    def refuse_name(self, name, addr, pub, inc, taken_at):
+        """Tell a node that said hello with a name another live node of
+        the cluster has that it cannot join (its start fails); log it."""
+        why = ("node name %r is taken by the node at %s (refused: the "
+               "one at %s, incarnation %s)" % (name, taken_at, addr, inc))
+        log.error("node %s: refused a node at %s: %s", self.name, addr, why)
+        key = pub if self.sec.mode == "certs" else self.sec.public
+        try:
+            sock = _transport.connect_outbox(
+                self.ctx, addr, _ident(self.name, self.inc, b"\0refuse"),
+                self.sec, key, self.cfg)
+        except Exception as e:
+            log.debug("node %s: cannot reach %s: %s", self.name, addr, e)
+            return
+        for f in _transport.encode_batch([("refused", why)],
+                                         self.cfg.max_msg_size, _unpicklable,
+                                         self.codec):
+            _transport.try_send(sock, f)
+        sock.close(1000)                  # linger: the frame goes first
+
+    def on_refused(self, rec):
+        why = rec[1] if len(rec) > 1 and isinstance(rec[1], str) else "?"
+        if self.join_refused is None:
+            log.error("node %s: the cluster refused this node: %s",
+                      self.name, why)
+        self.join_refused = why
+
     def on_members(self, peer, rec):
         for name, inc, addr, pub in rec[1]:
             if name == self.name or self.stopping:
@@ -403,6 +446,8 @@ class Node:
             p = self.peers.get(name)
             if p is None or p.inc < inc:
                 if p is not None:
+                    if self.still_there(p):
+                        continue          # a second node of that name
                     self.peer_down(p, "noconnection")
                 if self.sec.mode == "certs" and not self.sec.admits_key(pub):
                     continue
@@ -687,6 +732,10 @@ class Node:
         i = 0
         if p is None:
             # Only a hello opens a conversation.
+            if body and type(body[0]) is tuple and body[0][:1] == \
+                    ("refused",):
+                self.on_refused(body[0])
+                return
             if not body or type(body[0]) is not tuple or body[0][:1] != \
                     ("hello",):
                 if ident in self.departed:
