@@ -44,6 +44,7 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _interrupt
 from actors import _nodeconfig
 from actors import _security
 from actors import _transport
@@ -1055,13 +1056,22 @@ def run_node(config, main, args=(), kwargs=None):
     node = Node(config)
     node.start()
     _node = node
+    stopper = None
     try:
-        return main(*args, **(kwargs or {}))
-    finally:
         try:
-            node.stop()
+            stopper = _interrupt.install(node)
+            return main(*args, **(kwargs or {}))
         finally:
-            _node = None
+            try:
+                node.stop()
+            finally:
+                _node = None
+                if stopper is not None:
+                    stopper.close()
+    except _core._ExitSignal:
+        if stopper is not None and stopper.fired:
+            raise KeyboardInterrupt from None     # Ctrl-C: run() raises it
+        raise
 
 
 def _current():

@@ -81,3 +81,46 @@ def streamer(p):
     out(event="result", sent=i, downs=downs, nodes=_cluster.nodes())
     actors.sleep(p.get("hold", 0))
     return "ok"
+
+
+def sigint_node(p):
+    """actors.run(main, node=...) in this process's main thread: main
+    sends p['n'] messages to '<peer>_main', says 'ready' and waits.  After
+    Ctrl-C: report what run() raised, whether the port is free and
+    whether a node runs again on it in this process."""
+    import socket
+    cfg = _cluster.NodeConfig(**p["config"])
+
+    def main():
+        wait_nodes(1)
+        target = wait_for_name(p["peer"] + "_main")
+        for i in range(p["n"]):
+            actors.send(target, ("n", i))
+        out(event="ready")
+        try:
+            while True:
+                actors.receive()
+        finally:
+            out(event="main_finally")
+
+    try:
+        actors.run(main, node=cfg)
+        raised = None
+    except BaseException as e:
+        raised = type(e).__name__
+    port = int(cfg.listen.rsplit(":", 1)[1])
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        free = True
+    except OSError:
+        free = False
+    s.close()
+    again = actors.run(lambda: _cluster.node_name(), node=_cluster.NodeConfig(
+        **dict(p["config"], seeds=[], name=p["name"] + "2")))
+    out(event="result", raised=raised, port_free=free, again=again,
+        node_gone=_cluster._node is None)
+
+
+sigint_node.whole_process = True

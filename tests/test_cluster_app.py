@@ -253,13 +253,15 @@ def idle(p):
 
 
 def node(scenario, params):
-    cfg = _cluster.NodeConfig(**params["config"])
     if ":" in scenario:               # "module:function" of another file
         import importlib
         mod, _, fn = scenario.partition(":")
         main = getattr(importlib.import_module(mod), fn)
+        if getattr(main, "whole_process", False):
+            return main(params)       # it runs the node itself
     else:
         main = globals()[scenario]
+    cfg = _cluster.NodeConfig(**params["config"])
     try:
         result = actors.run(_cluster.run_node, cfg, main,
                             (params,), {})

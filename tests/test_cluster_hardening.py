@@ -71,3 +71,35 @@ def test_stalled_node_is_not_declared_down_and_loses_nothing(procs, how):
     assert ra["downs"] == [] and ra["nodes"] == ["b"], (ra, "".join(a.stderr))
     assert ra["n"] == 500 and ra["bad"] == 0, ra
     assert a.wait() == 0 and b.wait() == 0
+
+
+def test_ctrl_c_on_run_node_is_a_graceful_stop(procs, tmp_path):
+    """SIGINT on actors.run(main, node=...): main's finally runs, every
+    message sent reaches the peer, the peer sees a bye (not a lost node it
+    would look for again), run() raises KeyboardInterrupt, and the port
+    and context are released (a node runs on the same port again)."""
+    import signal
+    pa, pb = free_port(), free_port()
+    stop = str(tmp_path / "stop-b")
+    b = start(procs, "idle", {"name": "b", "lifetime": 30,
+                              "stop_file": stop, "config": config("b", pb)})
+    b.expect("ready")
+    a = start(procs, "hardening_app:sigint_node", {
+        "name": "a", "peer": "b", "n": 2000,
+        "config": config("a", pa, [pb])})
+    a.expect("ready", 20)
+    a.proc.send_signal(signal.SIGINT)
+    a.expect("main_finally", 10)
+    r = a.expect("result", 20)
+    assert r["raised"] == "KeyboardInterrupt", r
+    assert r["port_free"] and r["again"] == "a2" and r["node_gone"], r
+    assert a.wait() == 0
+    a.output_done()
+    err = "".join(a.stderr)
+    assert "without confirmation" not in err and "Traceback" not in err, err
+    open(stop, "w").close()
+    # what b got: every message (a's bye was confirmed: see a's stderr)
+    s = b.expect("stopped", 20)
+    assert s["nodes"] == [], s
+    got = [m for m in s["got"] if m.startswith("('n'")]
+    assert got == ["('n', %d)" % i for i in range(2000)]
