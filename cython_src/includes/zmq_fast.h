@@ -80,12 +80,15 @@ static int az_resolve(void *h)
 #endif
 
 /* 1 when the libzmq pyzmq uses (>= 4.1) was found and every function
- * resolved.  pyzmq_ext: the path of pyzmq's extension module; the
- * functions are looked up through its handle, so they come from the
- * libzmq that extension is linked with even when another copy was loaded
- * first (a system libzmq beside the wheel's).  Without it (or if it
- * resolves nothing), the one loaded libzmq, and never a guess among two:
- * one copy's zmq_msg_recv on the other's socket would crash. */
+ * resolved.  pyzmq_ext: the path of pyzmq's extension module.  Its calls
+ * into libzmq bind the way the dynamic linker binds them: to a libzmq in
+ * the global scope if there is one (a copy loaded RTLD_GLOBAL before
+ * pyzmq), else to the one it depends on itself, which dlsym on its handle
+ * finds (a system libzmq loaded RTLD_LOCAL by another module beside the
+ * wheel's: the first libzmq* in the list of loaded objects may be that
+ * one).  Without pyzmq's extension, only a lone loaded libzmq is used,
+ * never a guess among two: one copy's zmq_msg_recv on the other's socket
+ * would crash. */
 static int actors_zmq_load(const char *pyzmq_ext)
 {
 #ifdef ACTORS_ZMQ_CAN_LOAD
@@ -94,8 +97,14 @@ static int actors_zmq_load(const char *pyzmq_ext)
 
     if (pyzmq_ext != NULL && *pyzmq_ext != '\0') {
         h = dlopen(pyzmq_ext, RTLD_NOW | RTLD_NOLOAD);  /* kept open */
-        if (h != NULL && az_resolve(h))
-            return 1;
+        if (h != NULL) {
+#ifdef RTLD_DEFAULT
+            if (dlsym(RTLD_DEFAULT, "zmq_msg_recv") != NULL)
+                return az_resolve(RTLD_DEFAULT);
+#endif
+            if (az_resolve(h))
+                return 1;
+        }
     }
     dl_iterate_phdr(az_find, &scan);
     if (scan.count != 1)
