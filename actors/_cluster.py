@@ -661,7 +661,9 @@ class Node:
                 continue
             out, p.out = p.out, []
             p.pending.extend(_transport.encode_batch(
-                out, self.cfg.max_msg_size, _unpicklable, self.codec))
+                out, self.cfg.max_msg_size,
+                lambda rec, err, p=p: self.unsendable(p, rec, err),
+                self.codec))
             self.drain_pending(p)
 
     def drain_pending(self, p):
@@ -675,6 +677,29 @@ class Node:
             pending.popleft()
         p.full_since = None
         return True
+
+    def unsendable(self, p, rec, err):
+        """A record for peer p that cannot be encoded (or alone exceeds
+        max_msg_size) is left out and logged; one someone waits on fails
+        that wait at once with the error instead of its timeout: an ask's
+        request (the asker here), its reply (the asker there gets an
+        error reply), a remote spawn (the spawner here)."""
+        _unpicklable(rec, err)
+        kind = rec[0]
+        if kind == "q":                   # ("q", target, asker, ref, msg)
+            _core._in_reply(rec[2], rec[3], None, _sending_error(
+                "ask(): the request cannot be sent to node %s" % p.name,
+                err))
+        elif kind == "r" and not getattr(rec[4], "_actors_unsent", False):
+            # ("r", asker, ref, value, exc): answer with the error
+            exc = _sending_error("the reply from node %s cannot be sent"
+                                 % self.name, err)
+            exc._actors_unsent = True
+            self.queue(p, ("r", rec[1], rec[2], None, exc))
+        elif kind == "spawn":             # ("spawn", key, requester, ...)
+            if self.spawn_waits.pop(rec[1], None) is not None:
+                _send(rec[2], _SpawnReply(rec[1], None, "%s: %s" % (
+                    type(err).__name__, err)))
 
     # -- receiving --------------------------------------------------------
 
@@ -935,6 +960,14 @@ _HANDLERS = {
 def _unpicklable(rec, err):
     log.error("actors cluster: dropped a record that cannot be sent "
               "(%s): %.200r", err, rec)
+
+
+def _sending_error(what, err):
+    """The exception a waiter gets for a record that could not be sent:
+    ValueError for one too big (max_msg_size), TypeError for one the
+    serializer refused; plain types, so that it crosses either codec."""
+    cls = ValueError if isinstance(err, ValueError) else TypeError
+    return cls("%s: %s: %s" % (what, type(err).__name__, err))
 
 
 def _msgpack_portable(node, reason):

@@ -124,3 +124,45 @@ def sigint_node(p):
 
 
 sigint_node.whole_process = True
+
+
+class BadReplies(actors.Actor):
+    """Answers 'lock' with what no serializer sends, 'big' with more than
+    the node's max_msg_size, anything else with ('ok', msg)."""
+
+    def receive(self, msg):
+        import threading
+        if msg == "lock":
+            return threading.Lock()
+        if msg == "big":
+            return b"x" * (2 << 20)
+        return ("ok", msg)
+
+
+def bad_server(p):
+    _cluster.register_cluster(p["name"] + "_bad", actors.spawn(BadReplies))
+    out(event="ready")
+    actors.receive(timeout=p.get("lifetime", 30), default=None)
+    return "ok"
+
+
+def asker(p):
+    """Asks that cannot be sent, each with a 10 s timeout: report what
+    each raised and how long it took."""
+    import threading
+    wait_nodes(1)
+    bad = wait_for_name(p["peer"] + "_bad")
+    res = {}
+    for name, msg in (("request_unencodable", threading.Lock()),
+                      ("request_too_big", b"y" * (2 << 20)),
+                      ("reply_unencodable", "lock"),
+                      ("reply_too_big", "big"),
+                      ("fine", "hi")):
+        t0 = time.monotonic()
+        try:
+            r = actors.ask(bad, msg, timeout=10)
+            res[name] = ["returned", repr(r), time.monotonic() - t0]
+        except Exception as e:
+            res[name] = [type(e).__name__, str(e), time.monotonic() - t0]
+    out(event="result", **res)
+    return "ok"

@@ -103,3 +103,30 @@ def test_ctrl_c_on_run_node_is_a_graceful_stop(procs, tmp_path):
     assert s["nodes"] == [], s
     got = [m for m in s["got"] if m.startswith("('n'")]
     assert got == ["('n', %d)" % i for i in range(2000)]
+
+
+@pytest.mark.parametrize("serializer", ["pickle", "msgpack"])
+def test_ask_that_cannot_be_sent_fails_at_once(procs, serializer):
+    """A remote ask whose request or reply the serializer refuses, or that
+    exceeds max_msg_size, raises at once on the asking side (TypeError /
+    ValueError naming the cause), not Timeout after its 10 s."""
+    if serializer == "msgpack":
+        pytest.importorskip("msgpack")
+    pa, pb = free_port(), free_port()
+    kw = dict(serializer=serializer, max_msg_size=1 << 20)
+    b = start(procs, "hardening_app:bad_server", {
+        "name": "b", "config": config("b", pb, **kw)})
+    b.expect("ready")
+    a = start(procs, "hardening_app:asker", {
+        "name": "a", "peer": "b", "config": config("a", pa, [pb], **kw)})
+    r = a.expect("result", 60)
+    for name, error in (("request_unencodable", "TypeError"),
+                        ("request_too_big", "ValueError"),
+                        ("reply_unencodable", "TypeError"),
+                        ("reply_too_big", "ValueError")):
+        got, text, took = r[name]
+        assert got == error and took < 2.0, (name, r[name])
+    assert "max_msg_size" in r["request_too_big"][1]
+    assert "max_msg_size" in r["reply_too_big"][1]
+    assert r["fine"][:2] == ["returned", repr(("ok", "hi"))], r["fine"]
+    assert a.wait() == 0
