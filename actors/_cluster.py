@@ -361,7 +361,7 @@ class Node:
         if not isinstance(name, str) or not isinstance(addr, str):
             raise ValueError("bad hello")
         if name == self.name:
-            if inc != self.inc:
+            if inc > self.inc and addr != self.addr:   # (older: a straggler)
                 self.refuse_name(name, addr, pub, inc, self.addr)
             return None
         if self.sec.mode == "certs" and not self.sec.admits_key(pub):
@@ -434,6 +434,8 @@ class Node:
         sock.close(1000)                  # linger: the frame goes first
 
     def on_refused(self, rec):
+        """Only a start waits for this (join_refused): later, it is
+        logged."""
         why = rec[1] if len(rec) > 1 and isinstance(rec[1], str) else "?"
         if self.join_refused is None:
             log.error("node %s: the cluster refused this node: %s",

@@ -72,6 +72,8 @@ def _watch(stop):
             continue
         break
     stop.fired = True
+    if stop.node.stopping:
+        return                            # already stopping: let it finish
     root = stop.root
     actors.exit(root, "shutdown")
     deadline = time.monotonic() + stop.node.cfg.stop_timeout
