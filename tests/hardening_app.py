@@ -166,3 +166,27 @@ def asker(p):
             res[name] = [type(e).__name__, str(e), time.monotonic() - t0]
     out(event="result", **res)
     return "ok"
+
+
+def leave_watch(p):
+    """Collect ('n', i) at '<name>_main' until the one peer has left;
+    report them and whether the peer is looked for again (a node that
+    vanished is; one that said bye is not)."""
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    out(event="ready")
+    wait_nodes(1, 20)
+    got = []
+    deadline = time.monotonic() + p.get("lifetime", 30)
+    while _cluster.nodes() and time.monotonic() < deadline:
+        msg = actors.receive(timeout=0.05, default=None)
+        if isinstance(msg, tuple) and msg[0] == "n":
+            got.append(msg[1])
+    while True:                           # what came before the bye
+        msg = actors.receive(timeout=0, default=None)
+        if msg is None:
+            break
+        if isinstance(msg, tuple) and msg[0] == "n":
+            got.append(msg[1])
+    out(event="left", got=got, nodes=_cluster.nodes(),
+        looked_for=sorted(_cluster._node.lost))
+    return "ok"

@@ -73,16 +73,15 @@ def test_stalled_node_is_not_declared_down_and_loses_nothing(procs, how):
     assert a.wait() == 0 and b.wait() == 0
 
 
-def test_ctrl_c_on_run_node_is_a_graceful_stop(procs, tmp_path):
+def test_ctrl_c_on_run_node_is_a_graceful_stop(procs):
     """SIGINT on actors.run(main, node=...): main's finally runs, every
     message sent reaches the peer, the peer sees a bye (not a lost node it
     would look for again), run() raises KeyboardInterrupt, and the port
     and context are released (a node runs on the same port again)."""
     import signal
     pa, pb = free_port(), free_port()
-    stop = str(tmp_path / "stop-b")
-    b = start(procs, "idle", {"name": "b", "lifetime": 30,
-                              "stop_file": stop, "config": config("b", pb)})
+    b = start(procs, "hardening_app:leave_watch", {
+        "name": "b", "config": config("b", pb)})
     b.expect("ready")
     a = start(procs, "hardening_app:sigint_node", {
         "name": "a", "peer": "b", "n": 2000,
@@ -97,12 +96,10 @@ def test_ctrl_c_on_run_node_is_a_graceful_stop(procs, tmp_path):
     a.output_done()
     err = "".join(a.stderr)
     assert "without confirmation" not in err and "Traceback" not in err, err
-    open(stop, "w").close()
-    # what b got: every message (a's bye was confirmed: see a's stderr)
-    s = b.expect("stopped", 20)
-    assert s["nodes"] == [], s
-    got = [m for m in s["got"] if m.startswith("('n'")]
-    assert got == ["('n', %d)" % i for i in range(2000)]
+    # b got every message, then a's bye: a left, it is not looked for
+    r = b.expect("left", 20)
+    assert r["got"] == list(range(2000))
+    assert r["nodes"] == [] and r["looked_for"] == [], r
 
 
 @pytest.mark.parametrize("serializer", ["pickle", "msgpack"])
