@@ -240,9 +240,13 @@ class Node:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
             deadline = _monotonic() + cfg.join_timeout
-            while not self.peers and _monotonic() < deadline and \
-                    self.join_refused is None:
-                actors.sleep(0.02)
+            try:
+                while not self.peers and _monotonic() < deadline and \
+                        self.join_refused is None:
+                    actors.sleep(0.02)
+            except BaseException:         # ended meanwhile (Ctrl-C)
+                self.close_now()
+                raise
             if self.join_refused is not None:
                 self.close_now()
                 raise NodeStartError("cannot join the cluster: "
@@ -1089,12 +1093,16 @@ def run_node(config, main, args=(), kwargs=None):
     if not isinstance(config, NodeConfig):
         raise TypeError("node= takes a NodeConfig")
     node = Node(config)
-    node.start()
-    _node = node
-    stopper = None
+    stopper = _interrupt.install(node)
     try:
         try:
-            stopper = _interrupt.install(node)
+            node.start()
+        except BaseException:
+            if stopper is not None:
+                stopper.close()
+            raise
+        _node = node
+        try:
             return main(*args, **(kwargs or {}))
         finally:
             try:

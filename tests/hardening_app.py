@@ -103,6 +103,7 @@ def sigint_node(p):
         finally:
             out(event="main_finally")
 
+    out(event="starting")
     try:
         actors.run(main, node=cfg)
         raised = None

@@ -127,3 +127,23 @@ def test_ask_that_cannot_be_sent_fails_at_once(procs, serializer):
     assert "max_msg_size" in r["reply_too_big"][1]
     assert r["fine"][:2] == ["returned", repr(("ok", "hi"))], r["fine"]
     assert a.wait() == 0
+
+
+def test_ctrl_c_while_joining_releases_the_node(procs):
+    """SIGINT while run(node=...) waits for a seed that does not answer:
+    run() raises KeyboardInterrupt at once, the port is free and a node
+    runs again in the process."""
+    import signal
+    pa, dead = free_port(), free_port()
+    a = start(procs, "hardening_app:sigint_node", {
+        "name": "a", "peer": "b", "n": 0,
+        "config": config("a", pa, [dead], join_timeout=30)})
+    a.expect("starting", 20)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    a.proc.send_signal(signal.SIGINT)
+    r = a.expect("result", 20)
+    assert time.monotonic() - t0 < 10
+    assert r["raised"] == "KeyboardInterrupt", r
+    assert r["port_free"] and r["again"] == "a2" and r["node_gone"], r
+    assert a.wait() == 0
