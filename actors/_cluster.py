@@ -119,10 +119,10 @@ class NodeConfig:
 
 
 class _Peer:
-    __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
+    __slots__ = ("mon", "connected",     # see Node.silence_allowed
+                 "name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone", "bye_out", "bye_in", "since", "mon",
-                 "connected")
+                 "bad", "gone", "bye_out", "bye_in", "since")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -130,6 +130,8 @@ class _Peer:
         self.addr = addr
         self.pub = pub
         self.index = index
+        self.mon = None               # _transport.connection_monitor
+        self.connected = False        # our outbox's connection is up
         self.ident = None
         self.sock = None
         self.out = []                 # records not yet framed
@@ -142,8 +144,6 @@ class _Peer:
         self.bye_out = False          # we said bye: nothing more goes out
         self.bye_in = False           # they said bye: nothing more comes
         self.since = _monotonic()
-        self.mon = None               # _transport.connection_monitor
-        self.connected = False        # our outbox's connection is up
 
 
 _node = None                      # the Node of this process, while it runs
