@@ -30,6 +30,7 @@ _RUNTIME = (
 globals().update((_name, getattr(_core, _name)) for _name in _RUNTIME)
 
 from actors._asyncio import ask_async  # noqa: E402
+from actors._remote import spawnable  # noqa: E402
 from actors._supervisor import (  # noqa: E402
     ChildInfo, ChildSpec, StartError, Supervisor, SupervisorError,
 )
@@ -59,5 +60,6 @@ def __getattr__(name):
 
 __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "gettrace", "settrace", "ChildInfo", "ChildSpec", "StartError",
-           "Supervisor", "SupervisorError", "System", "ask_async"]
+           "Supervisor", "SupervisorError", "System", "ask_async",
+           "spawnable"]
 __all__ += list(_RUNTIME) + list(_CLUSTER)

@@ -28,6 +28,7 @@ class _FutureWaiter:
 
 async def ask_async(dest, msg, timeout=5.0):
     """await-able ask(): the reply of dest (an actor in a System's thread)."""
+    timeout = _core._check_seconds(timeout, negative_ok=True)  # NaN: error
     loop = asyncio.get_running_loop()
     future = loop.create_future()
     _post_request(dest, msg, _FutureWaiter(loop, future))

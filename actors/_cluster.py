@@ -23,7 +23,9 @@ The scheduler and three actors serve a node:
 - the ZAP handler answers libzmq's authentication requests.
 
 Records are sent in the order queued per peer, so messages from one actor
-to another arrive in the order sent.  Sends never block: a full outbox
+to another arrive in the order sent; batches are numbered per peer
+incarnation, and a lost one makes both nodes declare each other down
+rather than skip it (Node.check_seq).  Sends never block: a full outbox
 (SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
 stays full, or that stays silent, for down_after seconds is declared down:
 every link and monitor to its actors fires with 'noconnection'.
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import importlib
 import itertools
 import logging
 import os
@@ -46,6 +47,8 @@ import actors
 from actors._backend import core as _core
 from actors import _interrupt
 from actors import _nodeconfig
+from actors import _hello
+from actors import _remote
 from actors import _security
 from actors import _transport
 from actors._transport import BadFrame
@@ -91,11 +94,14 @@ class NodeConfig:
     picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
     ask requests/replies; exception reasons become (type name, str)
     pairs; a message msgpack cannot encode is logged and dropped) -- every
-    node of a cluster must use the same one; stall_timeout: seconds a
-    peer whose connection ZeroMQ keeps alive (its process runs, its
-    scheduler is busy or blocked) may stay silent before it is declared
-    down (silent with the connection lost: down_after); None: 30 s, or
-    down_after if longer."""
+    node of a cluster must use the same one; spawnable: what other nodes
+    may spawn here besides the @actors.spawnable callables ("module:qualname"
+    or "module", see _remote); insecure: allow security="none" on an
+    address other than loopback (anyone reaching it can run code here);
+    stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
+    process runs, its scheduler is busy or blocked) may stay silent before
+    it is declared down (silent with the connection lost: down_after);
+    None: 30 s, or down_after if longer."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -112,6 +118,8 @@ class NodeConfig:
     stop_timeout: float = 5.0
     advertise: str = None
     serializer: str = "pickle"
+    spawnable: tuple = ()
+    insecure: bool = False
     stall_timeout: float = None
 
     def __post_init__(self):
@@ -122,7 +130,8 @@ class _Peer:
     __slots__ = ("mon", "connected",     # see Node.silence_allowed
                  "name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
-                 "bad", "gone", "bye_out", "bye_in", "since")
+                 "bad", "gone", "bye_out", "bye_in", "since",
+                 "out_seq", "in_seq", "undecodable")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -144,6 +153,9 @@ class _Peer:
         self.bye_out = False          # we said bye: nothing more goes out
         self.bye_in = False           # they said bye: nothing more comes
         self.since = _monotonic()
+        self.out_seq = 0              # the last batch numbered for it
+        self.in_seq = 0               # the last batch it numbered for us
+        self.undecodable = 0          # its records that did not decode
 
 
 _node = None                      # the Node of this process, while it runs
@@ -177,8 +189,11 @@ class Node:
         self.bad_unknown = 0
         self.bad_total = 0
         self.bad_logged = set()
+        self.undecodable = 0          # records that did not decode here
+        self.undecodable_logged = set()
+        self.gaps = 0                 # peers downed for a sequence gap
         self.departed = {}            # routing id of a peer gone -> expiry
-        self.late = 0                 # records from departed peers, dropped
+        self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
                                       # without a bye, looked for again
         self.next_tick = 0.0
@@ -192,11 +207,18 @@ class Node:
         self.addr = None
         self.cur_ident = b""
         self.codec = _transport.PICKLE
+        self.unverified = set()       # certs: peers only gossip vouched for
+        self.spawn_allowed = frozenset()
 
     # -- start and stop ---------------------------------------------------
 
     def start(self):
         cfg = self.cfg
+        self.spawn_allowed = _remote.check_allow_list(cfg.spawnable)
+        try:
+            _security.check_exposure(cfg.security, cfg.listen, cfg.insecure)
+        except _security.SecurityError as e:
+            raise NodeStartError(str(e)) from None
         try:
             self.codec = _transport.codec(cfg.serializer)
         except ValueError as e:
@@ -226,7 +248,8 @@ class Node:
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
         self.ticker = actors.spawn(_ticker_main, self)
-        self.recv_burst = _transport.inbox_reader(self.inbox)
+        self.recv_burst = _transport.inbox_reader(self.inbox,
+                                                  self.sec.binds_names)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), self.on_readable)
         self.handshakes = _transport.handshake_monitor(self.inbox)
         if self.handshakes is not None:
@@ -332,16 +355,22 @@ class Node:
     def hello_seed(self, addr):
         s = self.seeds[addr]
         s[2] = _monotonic()
-        frames = _transport.encode_batch([self.hello(addr, s[3] or True)],
-                                         self.cfg.max_msg_size, _unpicklable,
-                                         self.codec)
-        for f in frames:
-            _transport.try_send(s[0], f)
+        _transport.try_send(s[0], self.hello(addr, s[3] or True))
 
     def hello(self, to_addr, reply):
-        return ("hello", self.name, self.inc, self.addr, self.sec.public,
-                to_addr, reply,
-                [(n, pid) for n, pid in self.owned_names.items()])
+        """A hello frame (_hello: its own kind, never in a batch)."""
+        return _hello.encode(self.name, self.inc, self.addr, self.sec.public,
+                             to_addr, reply, list(self.owned_names.items()),
+                             self.codec.name)
+
+    def send_hello(self, p, to_addr, reply):
+        """Say hello to peer p, after what is already queued for it."""
+        if p.bye_out:
+            return
+        if p.out:
+            self.number_out(p)
+        p.pending.append(self.hello(to_addr, reply))
+        self.drain_pending(p)
 
     def members(self):
         return ("members", [(p.name, p.inc, p.addr, p.pub)
@@ -368,11 +397,14 @@ class Node:
             if inc > self.inc and addr != self.addr:   # (older: a straggler)
                 self.refuse_name(name, addr, pub, inc, self.addr)
             return None
-        if self.sec.mode == "certs" and not self.sec.admits_key(pub):
-            log.warning("node %s: %s announced a key not in the cert dir",
-                        self.name, name)
-            return None
+        if self.sec.binds_names:
+            self.check_bound_hello(ident, name, pub)
         p = self.peers.get(name)
+        if p is not None and p.inc != inc and name in self.unverified:
+            # Only gossip vouched for that incarnation: the node's own
+            # authenticated hello says which is real.
+            self.peer_down(p, "noconnection")
+            p = None
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler
@@ -394,10 +426,10 @@ class Node:
             if self.stopping:
                 return None
             p = self.add_peer(name, inc, addr, pub)
-            self.queue(p, self.hello(to_addr, False))   # echoes their seed
+            self.send_hello(p, to_addr, False)   # echoes their seed
             self.queue(p, self.members())
         elif reply:
-            self.queue(p, self.hello(to_addr, False))
+            self.send_hello(p, to_addr, False)
         if not ident.endswith(b"\0seed"):
             p.ident = ident
         self.by_ident[ident] = p
@@ -405,6 +437,7 @@ class Node:
         seed = self.seeds.pop(to_addr, None) if not reply else None
         if seed is not None:
             seed[0].close(500)
+        self.unverified.discard(name)
         for n, pid in names:
             self.learn_name(n, pid)
         return p
@@ -431,20 +464,40 @@ class Node:
         except Exception as e:
             log.debug("node %s: cannot reach %s: %s", self.name, addr, e)
             return
-        for f in _transport.encode_batch([("refused", why)],
-                                         self.cfg.max_msg_size, _unpicklable,
-                                         self.codec):
-            _transport.try_send(sock, f)
+        _transport.try_send(sock, _hello.encode_refusal(why))
         sock.close(1000)                  # linger: the frame goes first
 
-    def on_refused(self, rec):
+    def on_refused(self, why):
         """Only a start waits for this (join_refused): later, it is
         logged."""
-        why = rec[1] if len(rec) > 1 and isinstance(rec[1], str) else "?"
         if self.join_refused is None:
             log.error("node %s: the cluster refused this node: %s",
                       self.name, why)
         self.join_refused = why
+
+    def check_bound_hello(self, ident, name, pub):
+        """Certs mode: a hello may say only the name of the certificate its
+        connection authenticated with (the inbox prefixes each routing id
+        with that name, from the ZAP User-Id) and announce that
+        certificate's key: an admitted node cannot pass for another, nor
+        evict it with a higher incarnation."""
+        who = ident.split(b"\0", 1)[0].decode("utf-8", "replace")
+        if who != name:
+            raise ValueError("a hello saying %r on a connection "
+                             "authenticated as %r" % (name, who))
+        if not self.sec.key_matches(name, pub):
+            raise ValueError("%r announced a key that is not its "
+                             "certificate's" % (name,))
+
+    def trust_gossip(self, name, pub, p):
+        """May a members record (name, pub) add a peer, replacing p?
+        Certs mode: only with the key of name's certificate, and never in
+        place of a peer whose own hello was accepted (gossip cannot evict
+        a node; a restarted one says hello itself)."""
+        if not self.sec.binds_names:
+            return True
+        return self.sec.key_matches(name, pub) and \
+            (p is None or name in self.unverified)
 
     def on_members(self, peer, rec):
         for name, inc, addr, pub in rec[1]:
@@ -452,14 +505,16 @@ class Node:
                 continue
             p = self.peers.get(name)
             if p is None or p.inc < inc:
+                if not self.trust_gossip(name, pub, p):
+                    continue
                 if p is not None:
                     if self.still_there(p):
                         continue          # a second node of that name
                     self.peer_down(p, "noconnection")
-                if self.sec.mode == "certs" and not self.sec.admits_key(pub):
-                    continue
                 q = self.add_peer(name, inc, addr, pub)
-                self.queue(q, self.hello(addr, True))
+                if self.sec.binds_names:
+                    self.unverified.add(name)
+                self.send_hello(q, addr, True)
 
     def peer_down(self, p, reason, linger=0):
         if p.gone:
@@ -665,12 +720,18 @@ class Node:
         for p in dirty:
             if p.gone or not p.out:
                 continue
-            out, p.out = p.out, []
-            p.pending.extend(_transport.encode_batch(
-                out, self.cfg.max_msg_size,
-                lambda rec, err, p=p: self.unsendable(p, rec, err),
-                self.codec))
+            self.number_out(p)
             self.drain_pending(p)
+
+    def number_out(self, p):
+        """p's queued records into numbered batch frames, pending to go."""
+        out, p.out = p.out, []
+        frames = _transport.encode_batch(
+            out, self.cfg.max_msg_size,
+            lambda rec, err, p=p: self.unsendable(p, rec, err), self.codec,
+            p.out_seq + 1)
+        p.out_seq += len(frames)
+        p.pending.extend(frames)
 
     def drain_pending(self, p):
         pending = p.pending
@@ -744,8 +805,11 @@ class Node:
     def on_frame(self, ident, frame):
         self.cur_ident = ident
         p = self.by_ident.get(ident)
+        if p is None or frame[:3] == _hello.HELLO:
+            self.on_hello_frame(ident, p, frame)
+            return
         try:
-            kind, body = _transport.decode(frame, self.codec)
+            kind, seq, body = _transport.decode(frame, self.codec)
         except _transport.WrongSerializer as e:
             self.bad_frame(p, "refused: %s; every node of a cluster needs "
                            "the same NodeConfig(serializer=...)" % e)
@@ -753,38 +817,51 @@ class Node:
         except BadFrame as e:
             self.bad_frame(p, str(e))
             return
-        if p is not None:
-            p.last_heard = _monotonic()
+        p.last_heard = _monotonic()
         if kind == "H":
-            if p is not None:
-                p.load = body
-            elif ident in self.departed:
-                self.nudge_lost(ident)
+            p.load = body
+            if seq != p.in_seq:
+                self.on_seq_gap(p, p.in_seq + 1, seq, "heartbeat")
             return
-        i = 0
-        if p is None:
-            # Only a hello opens a conversation.
-            if body and type(body[0]) is tuple and body[0][:1] == \
-                    ("refused",):
-                self.on_refused(body[0])
-                return
-            if not body or type(body[0]) is not tuple or body[0][:1] != \
-                    ("hello",):
-                if ident in self.departed:
-                    self.late += len(body)   # sent before it heard of it
-                    self.nudge_lost(ident)
-                    return
-                self.bad_frame(None, "records before hello")
-                return
+        if seq and not self.check_seq(p, seq):
+            return
+        self.on_records(p, body, 0)
+
+    def on_hello_frame(self, ident, p, frame):
+        """A hello, or any frame of a connection whose hello was not
+        accepted (p None): of those nothing but a hello is decoded (a
+        batch is a pickle: unpickling a stranger's runs its code)."""
+        head = frame[:3]
+        if head == _hello.REFUSED:        # plain text: safe from anyone
             try:
-                p = self.on_hello(ident, body[0])
-            except Exception as e:
-                self.bad_frame(None, "bad hello: %s" % e)
+                self.on_refused(_hello.decode_refusal(frame))
+            except BadFrame as e:
+                self.bad_frame(p, str(e))
+            return
+        if head != _hello.HELLO:
+            if ident in self.departed:
+                if head != _transport.HEARTBEAT:
+                    self.late += 1       # sent before it heard of it
+                self.nudge_lost(ident)
+            elif head != _transport.HEARTBEAT:
+                self.bad_frame(None, "a frame before the hello (dropped "
+                               "undecoded)")
+            return
+        try:
+            rec = _hello.decode(frame)
+            if rec[-1] != self.codec.name:
+                self.bad_frame(p, "refused: a %s hello (this node uses %s); "
+                               "every node of a cluster needs the same "
+                               "NodeConfig(serializer=...)"
+                               % (rec[-1], self.codec.name))
                 return
-            if p is None:
-                return
-            i = 1
-        self.on_records(p, body, i)
+            if p is not None:
+                p.last_heard = _monotonic()
+            self.on_hello(ident, rec[:-1])
+        except BadFrame as e:
+            self.bad_frame(p, str(e))
+        except (ValueError, TypeError) as e:
+            self.bad_frame(p, "bad hello: %s" % e)
 
     def on_records(self, p, body, i):
         n = len(body)
@@ -834,6 +911,79 @@ class Node:
                         "ones are counted, not logged)", self.name,
                         "an unknown peer" if p is None else p.name, why)
 
+    # -- sequence numbers: in order, or noconnection ------------------------
+    #
+    # libzmq may lose frames without telling: a TCP connection reset and
+    # reconnected inside down_after drops what was in flight, and a socket
+    # closed when a peer is declared down drops its queue.  So every batch
+    # to a peer incarnation is numbered from 1 (a new _Peer starts again),
+    # heartbeats carry the last number sent, and the receiver checks each
+    # number comes exactly once, in order.  A gap is never skipped: the
+    # batch after it is not delivered, the peer is declared down here
+    # (links and monitors fire with 'noconnection'), a ("gap",) record
+    # tells the peer to do the same, and both then rejoin as after a
+    # partition (the rejoin hello also makes a peer that missed the
+    # notice go down: on_hello's _REJOIN).  Retransmission would need
+    # a window of unacknowledged batches kept on the sender and acks:
+    # more state for what Erlang too answers with noconnection.
+
+    def check_seq(self, p, seq):
+        """True if batch number seq is the next one from p; else p is
+        down (on_seq_gap) and the batch must not be delivered."""
+        if seq == p.in_seq + 1:
+            p.in_seq = seq
+            return True
+        self.on_seq_gap(p, p.in_seq + 1, seq, "batch")
+        return False
+
+    def on_seq_gap(self, p, expected, got, what):
+        if p.gone:
+            return
+        self.gaps += 1
+        log.warning("node %s: %s %d from %s where %d was due: batches were "
+                    "lost in transit; declaring it down", self.name, what,
+                    got, p.name, expected)
+        self.queue(p, ("gap", expected, got))
+        self.flush_all()
+        self.peer_down(p, "noconnection", linger=500)
+
+    def on_gap(self, p, rec):
+        """The peer lost some of our batches and declared us down."""
+        log.warning("node %s: %s lost batches of ours (%r); declaring it "
+                    "down too", self.name, p.name, rec[1:])
+        self.peer_down(p, "noconnection")
+
+    def on_undecodable(self, p, rec):
+        """A record of p's that does not decode here (a class only p has):
+        counted and logged; an ask gets an error reply, a reply reaches
+        its asker as an error, an exit or Down arrives with a stand-in
+        reason.  The records around it were delivered in order."""
+        _, what, kind, a, b, c = rec
+        self.undecodable += 1
+        p.undecodable += 1
+        key = (p.name, what)
+        if key not in self.undecodable_logged:
+            self.undecodable_logged.add(key)
+            log.warning("node %s: dropped a record from node %s that does "
+                        "not decode here (%s): %s (further ones are "
+                        "counted, not logged)", self.name, p.name,
+                        _record_name(kind, a, b), what)
+        why = "undecodable on node %s: %s" % (self.name, what)
+        if kind == "q" and type(b) is int and type(c) is int:
+            self.queue(p, ("r", b, c, None, actors.ActorError(
+                "the request could not be decoded on node %s: %s"
+                % (self.name, what))))
+        elif kind == "r" and type(a) is int and type(b) is int:
+            _core._in_reply(a, b, None, actors.ActorError(
+                "the reply from node %s could not be decoded: %s"
+                % (p.name, what)))
+        elif kind == "x" and type(a) is int and isinstance(b, actors.Pid):
+            _core._in_exit(_pid(0, a), b, why)
+        elif kind == "d" and type(a) is int and b is not None and \
+                isinstance(c, actors.Pid):
+            # the reason is the field after c: the one that failed
+            _core._in_down(_pid(0, a), b, c, why)
+
     # -- records ----------------------------------------------------------
 
     def on_bye(self, p, rec):
@@ -852,7 +1002,7 @@ class Node:
     def on_spawn(self, p, rec):
         _, key, requester, mod, qual, blob = rec
         try:
-            fn = _resolve(mod, qual)
+            fn = _remote.resolve(mod, qual, self.spawn_allowed)
             args, kwargs = self.codec.loads(blob)
             pid = actors.spawn(fn, *args, **kwargs)
             err = None
@@ -919,7 +1069,6 @@ class Node:
         self.next_tick = now + cfg.heartbeat
         self.ticks += 1
         load = _core._stats()["processes"]
-        hb = _transport.heartbeat_frame(load)
         for p in list(self.peers.values()):
             limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
@@ -929,8 +1078,9 @@ class Node:
             if now - p.last_heard > limit:
                 self.peer_down(p, "noconnection")
                 continue
-            if not p.pending:
-                _transport.try_send(p.sock, hb)
+            if not p.pending:             # so out_seq has all gone
+                _transport.try_send(p.sock,
+                                    _transport.heartbeat_frame(load, p.out_seq))
         if self.peers and self.ticks % 4 == 0 and not self.stopping:
             p = random.choice(list(self.peers.values()))
             self.queue(p, self.members())
@@ -946,7 +1096,6 @@ class Node:
 
 
 _HANDLERS = {
-    "hello": lambda node, p, rec: node.on_hello(node.cur_ident, rec),
     "members": Node.on_members,
     "x": lambda node, p, r: _core._in_exit(_pid(0, r[1]), r[2], r[3]),
     "l": lambda node, p, r: _core._in_link(_pid(0, r[1]), r[2]),
@@ -960,7 +1109,20 @@ _HANDLERS = {
     "unreg": Node.on_unreg,
     "bye": Node.on_bye,
     "bye_ack": Node.on_bye_ack,
+    "gap": Node.on_gap,
+    _transport.UNDECODABLE: Node.on_undecodable,
 }
+
+
+def _record_name(kind, a, b):
+    """What an undecodable record was, for the log."""
+    if type(kind) is int:
+        return "a message for actor %d" % kind
+    if kind == "q":
+        return "an ask of actor %r by actor %r" % (a, b)
+    if kind == "r":
+        return "the reply to actor %r" % (a,)
+    return "a %r record" % (kind,)
 
 
 def _unpicklable(rec, err):
@@ -1009,13 +1171,6 @@ def _function_ref(fn):
         raise TypeError("spawn(node=...): %s is defined in __main__, which "
                         "other nodes cannot import" % qual)
     return mod, qual
-
-
-def _resolve(mod, qual):
-    obj = importlib.import_module(mod)
-    for part in qual.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def _monitor_for(watcher, pid):
@@ -1194,15 +1349,20 @@ def whereis_cluster(name):
 
 def node_stats():
     """Counters of this node: peers, queued records, bad frames (dropped
-    and counted), late records (from peers declared down), refused
-    connections (handshakes libzmq refused: no CURVE, wrong key...)."""
+    and counted), undecodable records (delivered around, counted), late
+    records (from peers declared down), sequence gaps (peers declared down
+    because batches of theirs were lost), refused connections (handshakes
+    libzmq refused: no CURVE, wrong key...)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
                                "queued": len(p.out) + len(p.pending),
+                               "undecodable_records": p.undecodable,
                                "load": p.load}
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
-            "late_records": node.late,
+            "undecodable_records": node.undecodable,
+            "sequence_gaps": node.gaps,
+            "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}

@@ -100,6 +100,16 @@ def _parser():
                          "plain, trusted networks only")
     ap.add_argument("--cert-dir", metavar="DIR",
                     help="certificate directory for --security certs")
+    ap.add_argument("--insecure", action="store_true",
+                    help="allow --security none on an address other than "
+                         "loopback (anyone who reaches it can run code)")
+    ap.add_argument("--spawnable", action="append", default=[],
+                    metavar="MODULE[:NAME]",
+                    help="what other nodes may spawn here besides the "
+                         "@actors.spawnable callables of imported modules: "
+                         "MODULE:NAME that callable, MODULE the module's "
+                         "@spawnable callables, imported on demand "
+                         "(repeatable; --app's module is always allowed)")
     ap.add_argument("--app", metavar="MODULE:FUNCTION",
                     help="run MODULE.FUNCTION(*ARGS) as an actor; the node "
                          "stops when it returns")
@@ -186,13 +196,29 @@ def _config_from(opts):
         cookie_file=opts.cookie_file, security=opts.security,
         cert_dir=opts.cert_dir, heartbeat=opts.heartbeat,
         down_after=opts.down_after, join_timeout=opts.join_timeout,
-        stop_timeout=opts.stop_timeout)
+        stop_timeout=opts.stop_timeout, insecure=opts.insecure,
+        spawnable=_spawnable_from(opts))
+
+
+def _spawnable_from(opts):
+    """--spawnable, plus --app's module: its @spawnable callables are what
+    the app spawns on the workers, which do not import the app."""
+    names = list(opts.spawnable)
+    if opts.app:
+        names.append(opts.app.partition(":")[0])
+    from actors import _remote
+    try:
+        return tuple(sorted(_remote.check_allow_list(names)))
+    except (TypeError, ValueError) as e:
+        raise NodeCliError(EXIT_USAGE, "--spawnable: %s" % e) from None
 
 
 def check_security(config):
     """Fail early, with one line, when the node could not authenticate."""
     from actors import _security
     try:
+        _security.check_exposure(config.security, config.listen,
+                                 config.insecure)
         _security.Security(config.security, config.cookie,
                            config.cookie_file, config.cert_dir, config.name)
     except _security.SecurityError as e:
@@ -503,6 +529,10 @@ class Workers:
                "--parent-pid", str(os.getpid())]
         for seed in c.seeds:
             cmd += ["--seed", seed]
+        for name in c.spawnable:
+            cmd += ["--spawnable", name]
+        if c.insecure:
+            cmd += ["--insecure"]
         if c.cookie_file:
             cmd += ["--cookie-file", c.cookie_file]
         if c.cert_dir:

@@ -17,6 +17,9 @@ Modes (NodeConfig.security):
   written "name@tcp://...", DIR/name.key.
 - "none": plain TCP, no authentication.  Anything that can reach the port
   can make the node unpickle what it sends: only for trusted networks.
+  Allowed on loopback (and ipc://, inproc://) addresses; anywhere else only
+  with NodeConfig(insecure=True) (actors node --insecure), see
+  check_exposure.
 
 The ZAP protocol (RFC 27): a handler bound at inproc://zeromq.zap.01 in the
 sockets' context gets [version, request_id, domain, address, identity,
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import ipaddress
 import os
 
 import zmq
@@ -73,6 +77,43 @@ def load_cookie(cookie=None, cookie_file=None):
     return c
 
 
+def is_loopback(endpoint):
+    """True when a ZeroMQ bind address can be reached only from this
+    machine: ipc://, inproc://, or tcp:// on a loopback host."""
+    transport, sep, rest = str(endpoint).partition("://")
+    if not sep:
+        return False
+    if transport in ("ipc", "inproc"):
+        return True
+    if transport != "tcp":
+        return False
+    host = rest.rpartition(":")[0]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False                  # "*", an interface name, a hostname
+
+
+def check_exposure(mode, listen, insecure=False):
+    """security="none" binds with no authentication: whoever reaches the
+    port can make the node unpickle its frames (and so run code).  That is
+    accepted on loopback only, unless the user said insecure=True."""
+    if insecure not in (True, False):
+        raise SecurityError("NodeConfig(insecure=...) is True or False, not "
+                            "%r" % (insecure,))
+    if mode == "none" and not insecure and not is_loopback(listen):
+        raise SecurityError(
+            "security='none' on %s, which is not a loopback address: anyone "
+            "who can reach it could run code on this node.  Use "
+            "security='cookie' or 'certs', listen on 127.0.0.1, or accept "
+            "the risk with NodeConfig(insecure=True) (actors node "
+            "--insecure)" % (listen,))
+
+
 def cookie_keypair(cookie: bytes):
     """(public, secret), Z85-encoded: the cluster's CURVE keypair, the same
     on every node that has the cookie."""
@@ -92,6 +133,8 @@ class Security:
         self.mode = mode
         self.public = self.secret = None
         self.admitted = set()             # raw 32-byte client public keys
+        self.names = {}                   # certs: raw key -> node name
+        self.keys = {}                    # certs: node name -> raw key
         self.cert_dir = cert_dir
         if mode == "none":
             return
@@ -111,15 +154,43 @@ class Security:
                                 "(zmq.auth.create_certificates(dir, %r) "
                                 "makes one)" % (name, own, name))
         self.public, self.secret = zmq.auth.load_certificate(own)
-        for path in glob.glob(os.path.join(cert_dir, "*.key")):
+        for path in sorted(glob.glob(os.path.join(cert_dir, "*.key"))):
             try:
                 pub, _ = zmq.auth.load_certificate(path)
-                self.admitted.add(zmq.utils.z85.decode(pub))
+                raw = zmq.utils.z85.decode(pub)
             except Exception:
                 continue
+            self.admitted.add(raw)
+            self._bind_name(os.path.basename(path)[:-len(".key")], raw,
+                            cert_dir)
         if zmq.utils.z85.decode(self.public) not in self.admitted:
             raise SecurityError("%s.key (this node's public key) is not in "
                                 "%s" % (name, cert_dir))
+
+    def _bind_name(self, name, raw, cert_dir):
+        """Certs mode: DIR/<name>.key names the node that holds the key.
+        One key under two names would let its holder be either."""
+        other = self.names.get(raw)
+        if other is not None:
+            raise SecurityError("%s.key and %s.key in %s hold the same key: "
+                                "a certificate names one node"
+                                % (other, name, cert_dir))
+        self.names[raw] = name
+        self.keys[name] = raw
+
+    def key_matches(self, name, public_z85):
+        """Certs mode: is public_z85 the key of node name's certificate?"""
+        try:
+            raw = zmq.utils.z85.decode(public_z85)
+        except Exception:
+            return False
+        return self.keys.get(name) == raw
+
+    @property
+    def binds_names(self):
+        """True when a peer's name is bound to its key (certs mode): the
+        inbox then tags each frame with the name ZAP gave its key."""
+        return self.mode == "certs"
 
     @property
     def enabled(self):
@@ -174,7 +245,11 @@ class Security:
         ok = (version == b"1.0" and mechanism == b"CURVE" and
               len(creds) == 1 and creds[0] in self.admitted)
         if ok:
-            return [b"1.0", request_id, b"200", b"OK",
-                    zmq.utils.z85.encode(creds[0]), b""]
+            # The User-Id tags every frame of the connection: in certs mode
+            # the name of the node whose certificate holds the key.
+            user = self.names.get(creds[0])
+            user = user.encode() if user is not None else \
+                zmq.utils.z85.encode(creds[0])
+            return [b"1.0", request_id, b"200", b"OK", user, b""]
         return [b"1.0", request_id, b"400", b"not a member of this cluster",
                 b"", b""]

@@ -137,7 +137,8 @@ class ChildSpec:
                                  "'brutal_kill' or 'infinity', not %r"
                                  % (shutdown,))
         elif isinstance(shutdown, bool) or \
-                not isinstance(shutdown, (int, float)) or shutdown < 0:
+                not isinstance(shutdown, (int, float)) or \
+                not shutdown >= 0:        # NaN too
             raise ValueError("shutdown is a number of seconds >= 0, "
                              "'brutal_kill' or 'infinity', not %r"
                              % (shutdown,))
@@ -185,8 +186,10 @@ class Supervisor:
                              % (", ".join(_STRATEGIES), strategy))
         if not isinstance(max_restarts, int) or max_restarts < 0:
             raise ValueError("max_restarts is an int >= 0")
-        if not isinstance(period, (int, float)) or period <= 0:
-            raise ValueError("period is a number of seconds > 0")
+        if isinstance(period, bool) or \
+                not isinstance(period, (int, float)) or not period > 0:
+            raise ValueError("period is a number of seconds > 0, not %r"
+                             % (period,))      # NaN is not
         self.children = [_as_spec(c) for c in children]
         ids = [c.id for c in self.children]
         dup = {i for i in ids if ids.count(i) > 1}

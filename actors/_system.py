@@ -1,5 +1,6 @@
 """An actor system running in a background thread."""
 import threading
+import time
 
 from actors._backend import core as _core
 
@@ -27,7 +28,9 @@ class System:
         self._thread = threading.Thread(target=self._serve, name=self._name,
                                         daemon=True)
         self._thread.start()
-        self._ready.wait()
+        while not self._ready.wait(1.0):  # bounded: a thread that died early
+            if not self._thread.is_alive() and not self._ready.is_set():
+                raise _core.ActorError("the System's thread ended at start")
         if self._error is not None:
             raise self._error
         return self
@@ -46,18 +49,25 @@ class System:
     def spawn(self, fn, *args, **kwargs):
         """Start an actor in this system (from any thread); its Pid."""
         if self._sched is None or not self._thread.is_alive():
+            if self._error is not None:
+                raise _core.ActorError("the System is not running: it "
+                                       "stopped with %r" % (self._error,))
             raise _core.ActorError("the System is not running")
         if threading.current_thread() is self._thread:
             return _core.spawn(fn, *args, **kwargs)
         return _core._spawn_in(self._sched, fn, args, kwargs)
 
     def stop(self, timeout=10.0):
-        """Shut every actor down (reason 'shutdown') and end the thread."""
+        """Shut every actor down (reason 'shutdown') and end the thread
+        (waiting up to timeout seconds, None: no limit).  If an actor ended
+        the system with sys.exit() or KeyboardInterrupt, that exception is
+        raised here, as actors.run() would raise it."""
+        timeout = _core._check_seconds(timeout)
         if self._thread is None:
             return
         if self._sched is not None and self._thread.is_alive():
             _core._stop(self._sched)
-        self._thread.join(timeout)
+        _join(self._thread, timeout)
         if self._thread.is_alive():
             raise _core.Timeout("the System did not stop within %s s" % timeout)
         if self._error is not None:
@@ -68,3 +78,17 @@ class System:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _join(thread, timeout):
+    """thread.join(timeout) for any timeout (None: forever): a lock refuses
+    waits longer than threading.TIMEOUT_MAX."""
+    if timeout is None:
+        thread.join()
+        return
+    deadline = time.monotonic() + timeout
+    while thread.is_alive():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        thread.join(min(left, 86400.0))

@@ -7,7 +7,8 @@ by the node per wake-up (DESIGN.md layer 5: 100 messages a frame ~3M msg/s
 on loopback, one send per message ~300k).
 
 Frame layout: MAGIC (2 bytes), a kind byte, then the body.
-  b"B": a batch, the pickle of a list of records, in the order queued:
+  b"B": a batch: its sequence number (8 bytes, little-endian; see
+        below), then the pickle of a list of records, in the order queued:
         (int id, msg)            a message for the local actor id
         ("q", id, asker id, ref id, msg)   an ask() of the local actor id
         ("r", asker id, ref id, value, exc) the answer to one of ours
@@ -15,7 +16,15 @@ Frame layout: MAGIC (2 bytes), a kind byte, then the body.
   b"M": the same batch in msgpack (NodeConfig(serializer="msgpack")):
         Pids, Refs, Down, Exit, ask requests and replies are ext types,
         exceptions (type name, str) pairs; arrays decode as tuples.
-  b"H": a heartbeat, the body is the sender's actor count as ASCII digits.
+  b"H": a heartbeat, the body is ASCII "LOAD:SEQ": the sender's actor
+        count and the sequence number of the last batch it sent us.
+Sequence numbers count the batches a node sends to one peer incarnation
+from 1 (a new _Peer on the sender starts again); 0 marks an unsequenced
+batch (a hello from a seed socket).  The receiver expects each number
+exactly once, in order: see _cluster.Node.check_seq for what a gap means.
+A batch that does not unpickle as a whole (a class only the sender has)
+is decoded again record by record (tolerant_loads): the records that
+still fail come back as UNDECODABLE records, the others intact.
 A node decodes only its own serializer's batches: a peer using the other
 one is refused (WrongSerializer), never unpickled.
 Anything else is a bad frame: dropped, counted, logged once per peer.
@@ -24,8 +33,11 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import os
 import pickle
+import struct
+import types
 
 import zmq
 
@@ -33,6 +45,9 @@ MAGIC = b"\xa7\x01"
 BATCH = MAGIC + b"B"
 MBATCH = MAGIC + b"M"
 HEARTBEAT = MAGIC + b"H"
+UNDECODABLE = "?"                 # kind of a record that did not decode
+_SEQ = struct.Struct("<Q")
+_HEAD = len(BATCH) + _SEQ.size    # magic, kind and sequence number
 RECORDS_PER_FRAME = 4096          # split bigger batches (bounded latency)
 _PROTO = pickle.HIGHEST_PROTOCOL
 _NOBLOCK = int(zmq.NOBLOCK)
@@ -206,28 +221,33 @@ def codec(name):
     raise ValueError("serializer is 'pickle' or 'msgpack', not %r" % (name,))
 
 
-def encode_batch(records, max_size, on_unpicklable, codec=PICKLE):
+def encode_batch(records, max_size, on_unpicklable, codec=PICKLE, seq=0):
     """Frames (bytes) carrying records in order, each at most max_size
-    bytes.  A record that cannot be pickled, or that alone exceeds
-    max_size, is passed to on_unpicklable(record, error) and left out."""
+    bytes, numbered seq, seq + 1, ... (all 0 when seq is 0: unsequenced).
+    A record that cannot be pickled, or that alone exceeds max_size, is
+    passed to on_unpicklable(record, error) and left out: it takes no
+    sequence number, so the receiver sees no gap for it."""
     n = len(records)
+    pack = _SEQ.pack
     if 0 < n <= RECORDS_PER_FRAME:        # the common case: one frame
         try:
-            frame = codec.header + codec.dumps(records)
+            body = codec.dumps(records)
         except Exception:
-            frame = None                  # find the culprit below
-        if frame is not None and len(frame) <= max_size:
-            return [frame]
-    frames = []
+            body = None                   # find the culprit below
+        if body is not None and len(body) + _HEAD <= max_size:
+            return [b"".join((codec.header, pack(seq), body))]
+    bodies = []
     start = 0
     while start < n:
         chunk = records[start:start + RECORDS_PER_FRAME]
         start += len(chunk)
-        _encode_chunk(chunk, max_size, on_unpicklable, frames, codec)
-    return frames
+        _encode_chunk(chunk, max_size, on_unpicklable, bodies, codec)
+    step = 1 if seq else 0
+    return [b"".join((codec.header, pack(seq + i * step), body))
+            for i, body in enumerate(bodies)]
 
 
-def _encode_chunk(chunk, max_size, on_bad, frames, codec):
+def _encode_chunk(chunk, max_size, on_bad, bodies, codec):
     try:
         body = codec.dumps(chunk)
     except Exception as e:
@@ -236,8 +256,8 @@ def _encode_chunk(chunk, max_size, on_bad, frames, codec):
             return
         body = None
         err = e
-    if body is not None and len(body) + len(BATCH) <= max_size:
-        frames.append(codec.header + body)
+    if body is not None and len(body) + _HEAD <= max_size:
+        bodies.append(body)
         return
     if len(chunk) == 1:
         on_bad(chunk[0], err if body is None else
@@ -245,38 +265,156 @@ def _encode_chunk(chunk, max_size, on_bad, frames, codec):
                           % (len(body), max_size)))
         return
     half = len(chunk) // 2
-    _encode_chunk(chunk[:half], max_size, on_bad, frames, codec)
-    _encode_chunk(chunk[half:], max_size, on_bad, frames, codec)
+    _encode_chunk(chunk[:half], max_size, on_bad, bodies, codec)
+    _encode_chunk(chunk[half:], max_size, on_bad, bodies, codec)
 
 
-def heartbeat_frame(load):
-    return HEARTBEAT + str(int(load)).encode()
+def heartbeat_frame(load, seq=0):
+    """A heartbeat saying the sender's load and the number of the last
+    batch it sent to this peer (the receiver checks it has that one: a
+    lost last batch shows then, not only when another batch comes)."""
+    return HEARTBEAT + b"%d:%d" % (int(load), int(seq))
 
 
 def decode(frame, codec=PICKLE):
-    """("B", records) or ("H", load); raises BadFrame (WrongSerializer for
-    a batch of the other serializer: never decoded)."""
+    """("B", seq, records) or ("H", seq, load); raises BadFrame
+    (WrongSerializer for a batch of the other serializer: never
+    decoded).  Records that do not decode are UNDECODABLE records (see
+    tolerant_loads) when the rest of the batch does."""
     if len(frame) < 3 or frame[:2] != MAGIC:
         raise BadFrame("no magic")
     kind = frame[2:3]
     if kind == b"H":
-        body = bytes(frame[3:])
-        if not body.isdigit() or len(body) > 18:
+        load, sep, seq = bytes(frame[3:]).partition(b":")
+        if not (sep and load.isdigit() and seq.isdigit()) or \
+                len(load) > 18 or len(seq) > 18:
             raise BadFrame("bad heartbeat")
-        return "H", int(body)
+        return "H", int(seq), int(load)
     if kind == codec.kind:
+        if len(frame) < _HEAD:
+            raise BadFrame("truncated batch")
+        seq = _SEQ.unpack_from(frame, 3)[0]
+        body = frame[_HEAD:]
         try:
-            records = codec.loads(frame[3:])
+            records = codec.loads(body)
         except Exception as e:
-            raise BadFrame("undecodable batch: %s" % (type(e).__name__,)) \
-                from None
+            if codec is not PICKLE:
+                raise BadFrame("undecodable batch: %s" % (type(e).__name__,))\
+                    from None
+            records = tolerant_loads(body, e)
         if type(records) is not (list if codec is PICKLE else tuple):
             raise BadFrame("a batch is a list")
-        return "B", records
+        return "B", seq, records
     if kind in (b"B", b"M"):
         raise WrongSerializer("a %s batch (this node uses %s)" % (
             "pickle" if kind == b"B" else "msgpack", codec.name))
     raise BadFrame("unknown kind %r" % (kind,))
+
+
+# -- one bad record costs only itself ----------------------------------------
+#
+# A batch is one pickle (one dumps per flush: a pickle per record would cost
+# ~0.4 us a record, a third of the node's whole budget per message), so a
+# record whose class the receiver lacks fails the whole loads().  Only
+# then is the batch read again with an Unpickler that puts a stand-in
+# (_Missing) where a global cannot be found, or where a function called to
+# rebuild an object raises; each record holding a stand-in anywhere becomes
+# (UNDECODABLE, why, kind, a, b, c): kind and the three fields after it
+# taken from the record where they decoded (the ids that let an ask be
+# answered with an error, an exit or Down be delivered with a stand-in
+# reason), else None.
+# A batch that fails even so (garbage, a __setstate__ that raises) is a
+# BadFrame: its sequence number is then never seen, which the receiver
+# turns into node-down rather than a silent gap.
+
+class _Missing:
+    """An object the receiver could not rebuild; subclasses name what."""
+    what = "?"
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def __reduce__(self):
+        raise TypeError("%s could not be decoded" % self.what)
+
+
+def _stand_in(what):
+    return type("_Missing", (_Missing,), {"what": what})
+
+
+def _guarded(fn, name):
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            return _stand_in("%s() raised %s: %s" % (
+                name, type(e).__name__, e))()
+    return call
+
+
+class _TolerantUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        where = "%s.%s" % (module, name)
+        try:
+            obj = super().find_class(module, name)
+        except Exception as e:
+            return _stand_in("%s (%s: %s)" % (where, type(e).__name__, e))
+        if not isinstance(obj, type) and callable(obj):
+            return _guarded(obj, where)
+        return obj
+
+
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.CodeType,
+           types.BuiltinFunctionType, types.MethodType)
+
+
+def _missing_in(obj):
+    """The first stand-in reachable from obj (through containers and
+    instances' attributes), or None."""
+    stack = [obj]
+    seen = set()
+    while stack:
+        o = stack.pop()
+        if isinstance(o, _Missing):
+            return o.what
+        if isinstance(o, type) and issubclass(o, _Missing):
+            return o.what
+        if isinstance(o, _OPAQUE) or id(o) in seen:
+            continue
+        seen.add(id(o))
+        stack.extend(gc.get_referents(o))
+    return None
+
+
+def _plain(x):
+    return x if _missing_in(x) is None else None
+
+
+def tolerant_loads(body, error):
+    """The records of a batch that pickle.loads refused (error), each one
+    that cannot be rebuilt here replaced by an UNDECODABLE record."""
+    import io
+    try:
+        records = _TolerantUnpickler(io.BytesIO(body)).load()
+    except Exception as e:
+        raise BadFrame("undecodable batch: %s (%s)" % (
+            type(error).__name__, type(e).__name__)) from None
+    if type(records) is not list:
+        raise BadFrame("a batch is a list")
+    for i, rec in enumerate(records):
+        what = _missing_in(rec)
+        if what is not None:
+            head = list(rec[:4]) if type(rec) is tuple else []
+            head += [None] * (4 - len(head))
+            records[i] = (UNDECODABLE, what) + tuple(map(_plain, head))
+    return records
 
 
 # -- sockets ------------------------------------------------------------------
@@ -303,14 +441,16 @@ def _ipv6(sock):
         pass
 
 
-def recv_burst(sock, limit):
+def recv_burst(sock, limit, user_ids=False):
     """pyzmq's path for what _core._zmq_recv_burst does from C: up to limit
     messages from a ROUTER without blocking, as ([(routing id, frame or
     None if not exactly one part after the id)], stopped at the limit).
     The FD is edge-triggered: it ends on an EVENTS reading without POLLIN,
     or EAGAIN, after which the FD signals what comes.  The first receive
     goes without a reading (a wake-up nearly always brings a message; each
-    reading builds a pyzmq enum, and a ZMQError costs more still)."""
+    reading builds a pyzmq enum, and a ZMQError costs more still).
+    user_ids: prefix each routing id with the frame's ZAP User-Id and a
+    NUL byte, as _core._zmq_recv_burst does."""
     items = []
     recv = sock.recv
     for n in range(limit):
@@ -324,6 +464,8 @@ def recv_burst(sock, limit):
                     frame = recv(_NOBLOCK, copy=False)
                 items.append((ident, None))
             else:
+                if user_ids:
+                    ident = _user_id(frame) + b"\0" + ident
                 items.append((ident, frame.buffer))
         except zmq.Again:
             return items, False
@@ -332,6 +474,13 @@ def recv_burst(sock, limit):
                 return items, True        # the next call reports it
             raise OSError(e.errno, str(e)) from None
     return items, True
+
+
+def _user_id(frame):
+    try:
+        return frame.get("User-Id").encode()
+    except zmq.ZMQError:
+        return b""
 
 
 _HANDSHAKE_FAILED = ("EVENT_HANDSHAKE_FAILED_NO_DETAIL",
@@ -426,12 +575,19 @@ def close_monitored(sock, mon, linger=0):
     sock.close(linger)
 
 
-def inbox_reader(sock):
+def inbox_reader(sock, user_ids=False):
     """recv_burst(limit) for the node's inbox: libzmq's functions called
-    from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path)."""
+    from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path).
+    user_ids: routing ids come prefixed with the ZAP User-Id (certs mode:
+    the name of the certificate the peer authenticated with)."""
     from actors._backend import core as _core
     if os.environ.get("ACTORS_ZMQ_FAST", "1") != "0" and _core._zmq_fast():
+        if user_ids:
+            return functools.partial(_core._zmq_recv_burst, sock.underlying,
+                                     user_ids=True)
         return functools.partial(_core._zmq_recv_burst, sock.underlying)
+    if user_ids:
+        return functools.partial(recv_burst, sock, user_ids=True)
     return functools.partial(recv_burst, sock)
 
 

@@ -302,7 +302,12 @@ def _node_config(name, port, seeds=(), security="cookie"):
     from actors import NodeConfig
     return NodeConfig(name=name, listen="tcp://127.0.0.1:%d" % port,
                       seeds=tuple("tcp://127.0.0.1:%d" % p for p in seeds),
-                      cookie=COOKIE, security=security)
+                      cookie=COOKIE, security=security,
+                      # what node a runs on node b (remote spawn is refused
+                      # for anything a node does not allow)
+                      spawnable=("bench_cluster:counter",
+                                 "bench_cluster:cruncher",
+                                 "bench_cluster:echo"))
 
 
 def node_b(port, security):

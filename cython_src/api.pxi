@@ -23,9 +23,7 @@ cdef class Actor(Process):
         try:
             while self.mailbox and n < BATCH:
                 if self.pending_exit is not None:
-                    r = self.pending_exit
-                    self.pending_exit = None
-                    raise _ExitSignal(r)
+                    raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
                 n += 1
                 if type(msg) is Request:
@@ -45,9 +43,7 @@ cdef class Actor(Process):
                 else:
                     self.receive(msg)
             if self.pending_exit is not None:
-                r = self.pending_exit
-                self.pending_exit = None
-                raise _ExitSignal(r)
+                raise _ExitSignal(take_exit(self))
             return                        # the batch is done; it stays alive
         except _ExitSignal as e:
             reason = e.reason
@@ -92,6 +88,8 @@ cdef Scheduler this_scheduler():
     if st.sched is None:
         raise ActorError("no actor system runs in this thread "
                          "(use actors.run() or a System)")
+    if (<Scheduler>st.sched).forked:
+        raise ActorError(FORKED)
     return st.sched
 
 
@@ -146,69 +144,144 @@ cdef object taken(Process p, msg):
     return msg
 
 
+cdef object take_match(Process p, match, bint cheap, Py_ssize_t *scanned):
+    """Remove and return the first message from index scanned[0] on that
+    match accepts; NOTSET if none (scanned[0] is then the mailbox's
+    length)."""
+    cdef Py_ssize_t i = scanned[0]
+    mb = p.mailbox
+    if not mb:
+        return NOTSET
+    if match is None:
+        return actors_dq_popleft(mb)
+    if cheap:                             # no user code: iterate
+        if i == 0:
+            for msg in mb:
+                if matches(match, msg):
+                    del mb[i]
+                    return msg
+                i += 1
+        else:
+            for i in range(i, len(mb)):
+                msg = mb[i]
+                if matches(match, msg):
+                    del mb[i]
+                    return msg
+            i = len(mb)
+        scanned[0] = i
+        return NOTSET
+    # A predicate is the caller's code: it may send to this very actor (the
+    # mailbox grows under the scan, so index it, never iterate) but not
+    # receive or sleep (P_MATCHING: that would take messages from under the
+    # scan).
+    p.pflags |= P_MATCHING
+    try:
+        while i < len(mb):
+            msg = mb[i]
+            if matches(match, msg):
+                if mb[i] is msg:
+                    del mb[i]
+                else:                     # it removed one (demonitor)
+                    remove_identical(mb, msg)
+                return msg
+            i += 1
+    finally:
+        p.pflags &= ~P_MATCHING
+    scanned[0] = i
+    return NOTSET
+
+
+cdef void remove_identical(mb, msg) noexcept:
+    cdef Py_ssize_t i = 0
+    for m in mb:
+        if m is msg:
+            del mb[i]
+            return
+        i += 1
+
+
+cdef int not_matching(Process p, str what) except -1:
+    if p.pflags & P_MATCHING:
+        raise ActorError("%s inside a receive() matcher: a matcher only "
+                         "looks at the message it is given" % what)
+    return 0
+
+
 def receive(match=None, timeout=None, default=NOTSET):
     """The next message of the calling actor's mailbox, waiting for one.
     match (a type, a tuple of types or a predicate) takes the first message
-    it accepts and leaves the others in order.  After timeout seconds
-    (0 polls) raise Timeout, or return default if given."""
+    it accepts and leaves the others in order; a predicate may send but not
+    receive or sleep.  After timeout seconds (0 polls; None or inf waits
+    forever) raise Timeout, or return default if given."""
     cdef Process p = current_process()
-    cdef Py_ssize_t i, scanned = 0
+    cdef Py_ssize_t scanned = 0
+    cdef double t = FOREVER
+    cdef bint cheap = match is None or type(match) is _AskMatch
+    if timeout is not None:
+        t = seconds_arg(timeout, "timeout", True)
+    if not cheap:
+        cheap = cheap_matcher(match)      # TypeError for a bad matcher
+    not_matching(p, "receive()")
     spend_reduction()
-    mb = p.mailbox
-    if mb:
-        if match is None:
-            return taken(p, actors_dq_popleft(mb))
-        for msg in mb:
-            if matches(match, msg):
-                del mb[scanned]
-                return taken(p, msg)
-            scanned += 1
-    if timeout is not None and timeout <= 0:
+    msg = take_match(p, match, cheap, &scanned)
+    if msg is not NOTSET:
+        return taken(p, msg)
+    if t == 0:
         return give_up(default, timeout)
     p.wait_seq += 1
-    if timeout is not None:
-        p.sched.add_timer(now() + timeout, p, p.wait_seq)
+    if t > 0:
+        p.sched.add_timer(now() + t, p, p.wait_seq)
     p.matcher = match
     try:
         while True:
-            p.pflags = (p.pflags | P_WAITING) & ~P_TIMED_OUT
+            p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
+            if cheap:
+                p.pflags |= P_CHEAP
             block(p)
-            mb = p.mailbox
-            if mb:
-                if match is None:
-                    return taken(p, actors_dq_popleft(mb))
-                for i in range(scanned, len(mb)):
-                    msg = mb[i]
-                    if matches(match, msg):
-                        del mb[i]
-                        return taken(p, msg)
-                scanned = len(mb)
+            msg = take_match(p, match, cheap, &scanned)
+            if msg is not NOTSET:
+                return taken(p, msg)
             if p.pflags & P_TIMED_OUT:
                 return give_up(default, timeout)
     finally:
-        if timeout is not None and not p.pflags & P_TIMED_OUT:
+        if t > 0 and not p.pflags & P_TIMED_OUT:
             p.sched.stale_timers += 1     # its timer is stale now
         p.matcher = None
-        p.pflags &= ~(P_WAITING | P_TIMED_OUT)
+        p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
         p.wait_seq += 1
 
 
 def sleep(seconds):
-    """Suspend the calling actor; sleep(0) just yields.  Outside an actor,
-    time.sleep()."""
+    """Suspend the calling actor; sleep(0) (or less) just yields, inf sleeps
+    until the actor is ended.  Outside an actor, time.sleep()."""
+    cdef double t = seconds_arg(seconds, "seconds", False)
     cdef Process p = current_process_or_none()
+    cdef double deadline
     if p is None:
-        time.sleep(seconds)
-        return
-    if seconds <= 0:
+        if t == 0:
+            time.sleep(0)
+            return
+        # time.sleep() refuses inf and very large values: sleep a day at
+        # a time.
+        deadline = deadline_in(t)
+        while True:
+            left = LONGEST_WAIT if deadline < 0 else deadline - now()
+            if left <= 0:
+                return
+            time.sleep(min(left, LONGEST_WAIT))
+    if p.sched.forked:
+        raise ActorError(FORKED)
+    not_matching(p, "sleep()")
+    if t == 0:
         yield_now(p)
         return
-    wait_event(p, now() + seconds, -1, False)
+    wait_event(p, deadline_in(t), -1, False)
 
 
 cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
     """Block p until the deadline (if >= 0) or fd's events; True if the fd
     became ready."""
+    not_matching(p, "waiting")
     p.wait_seq += 1
     if deadline >= 0:
         p.sched.add_timer(deadline, p, p.wait_seq)
@@ -238,24 +311,30 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
 def wait_readable(fd, timeout=None):
     """Suspend the calling actor until fd is readable; False on timeout."""
     cdef Process p = current_process()
-    return wait_event(p, -1 if timeout is None else now() + timeout,
+    cdef double t = seconds_arg(timeout, "timeout", True)
+    return wait_event(p, deadline_in(t),
                       fd if isinstance(fd, int) else fd.fileno(), False)
 
 
 def wait_writable(fd, timeout=None):
     """Suspend the calling actor until fd is writable; False on timeout."""
     cdef Process p = current_process()
-    return wait_event(p, -1 if timeout is None else now() + timeout,
+    cdef double t = seconds_arg(timeout, "timeout", True)
+    return wait_event(p, deadline_in(t),
                       fd if isinstance(fd, int) else fd.fileno(), True)
 
 
 def send_after(seconds, dest, msg):
-    """Send msg to dest after seconds; returns a Timer to cancel it."""
+    """Send msg to dest (a Pid or a registered name) after seconds (inf:
+    never); returns a Timer to cancel it."""
+    cdef double secs = seconds_arg(seconds, "seconds", False)
     cdef Scheduler s = this_scheduler()
-    cdef Timer t = Timer.__new__(Timer)
-    t.dest = dest
-    t.msg = msg
-    s.add_timer(now() + seconds, t, 0)
+    if type(dest) is not Pid and not isinstance(dest, str):
+        raise TypeError("send_after() sends to a Pid or a registered name, "
+                        "not %s" % type(dest).__name__)
+    cdef Timer t = new_timer(dest, msg)
+    if secs >= 0:                         # inf: a timer that never fires
+        s.add_timer(now() + secs, t, 0)
     return t
 
 
@@ -274,7 +353,7 @@ cdef class _ThreadWaiter:
         self.event.set()
 
     cdef object wait(self, timeout):
-        if not self.event.wait(timeout):
+        if not _wait_event(self.event, timeout):
             raise Timeout("no reply within %s s" % (timeout,))
         if self.exc is not None:
             raise self.exc
@@ -328,7 +407,8 @@ def ask(dest, msg, timeout=5.0):
     value (its exception is raised here), or what a process-style actor
     passes to Request.reply().  Works inside actors and from any thread.
     Raises ActorDeadError if dest is not alive or ends first, Timeout after
-    timeout seconds."""
+    timeout seconds (None or inf: no limit)."""
+    seconds_arg(timeout, "timeout", True)
     pid = resolve(dest)
     if pid is not None and (<Pid>pid).node != 0:
         return ask_remote(pid, msg, timeout)
@@ -416,7 +496,11 @@ def run(main, *args, node=None, **kwargs):
         root = new_process(s, main, args, kwargs)
         root.pflags |= P_ROOT
         s.has_root = True
-        s.loop()
+        try:
+            s.loop()
+        except BaseException:
+            s.abort()                     # every actor ends, then re-raise
+            raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -439,9 +523,17 @@ def _serve(ready):
     cdef Scheduler s = start_scheduler()
     try:
         ready(s)
-        s.loop()
+        try:
+            s.loop()
+        except BaseException:
+            s.abort()
+            raise
     finally:
         stop_scheduler(s)
+    if s.fatal is not None:
+        # An actor's sys.exit() or KeyboardInterrupt stopped the system:
+        # the System reports it (stop() raises it), as run() would.
+        raise s.fatal
 
 
 def _stop(Scheduler s):
@@ -456,12 +548,19 @@ def _spawn_in(Scheduler s, fn, args, kwargs):
     box = []
     def make():
         try:
+            if s.closed or s.stopping:
+                raise ActorError("the System is stopping")
             box.append(new_process(s, fn, args, kwargs).pid)
         except BaseException as e:
             box.append(e)
         done.set()
     s.post_call(make)
-    done.wait()
+    # make() runs in the loop, or (once the loop has ended) in whichever
+    # thread answers the inbox: the wait ends either way.  The bound is a
+    # backstop against a loop that is wedged (an actor that never yields).
+    while not done.wait(1.0):
+        if s.closed and not done.wait(1.0):
+            raise ActorError("the System stopped")
     if isinstance(box[0], BaseException):
         raise box[0]
     return box[0]

@@ -4,6 +4,7 @@
 from collections import deque, namedtuple
 import itertools
 import logging
+from types import UnionType
 
 cdef extern from "deque_fast.h":
     void actors_dq_init(object deque_type)
@@ -15,6 +16,7 @@ actors_dq_init(deque)
 log = logging.getLogger("actors")
 cdef object NOTSET = object()
 cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
+cdef object NONE_REASON = object()  # pending_exit for the reason None
 
 Down = namedtuple("Down", "ref pid reason", module="actors")
 Down.__doc__ = "A monitored actor ended: Down(ref, pid, reason)."
@@ -55,6 +57,8 @@ cdef enum:
     P_CLASS = 32        # a class-style Actor: one tasklet start per batch
     P_ROOT = 128        # the main actor of actors.run()
     P_IO_READY = 256    # the fd it waits for is ready
+    P_MATCHING = 512    # running a receive predicate: no receive/sleep now
+    P_CHEAP = 1024      # its receive's matcher runs no user code
 
 cdef long long pid_counter = 0
 cdef long long ref_counter = 0
@@ -202,7 +206,7 @@ cdef class Process(TaskletBase):
         reason = "normal"
         crashed = False
         if self.pending_exit is not None:
-            reason = self.pending_exit
+            reason = take_exit(self)
         else:
             fn, args, kwargs = self.start
             self.start = None
@@ -294,15 +298,35 @@ cdef inline bint matches(matcher, msg) except -1:
         if type(msg) is _Reply:
             return (<_Reply>msg).ref == (<_AskMatch>matcher).ref
         return type(msg) is Down and (<tuple>msg)[0] == (<_AskMatch>matcher).mref
-    if isinstance(matcher, (type, tuple)):
+    if isinstance(matcher, (type, tuple, UnionType)):
         return isinstance(msg, matcher)
     return bool(matcher(msg))
 
 
-cdef inline bint cheap_matcher(matcher):
-    """Can the sender test it without running user code?"""
-    return matcher is None or type(matcher) is _AskMatch or \
-        isinstance(matcher, (type, tuple))
+cdef bint type_matches(matcher, msg) noexcept:
+    """isinstance() of a type matcher, run by a sender (or the loop): an
+    error there (a message's own __class__ property) is the receiver's to
+    meet, so it is woken to test the message itself."""
+    try:
+        return isinstance(msg, matcher)
+    except BaseException:
+        return True
+
+
+cdef bint cheap_matcher(matcher) except -1:
+    """Can a sender test it without running user code?  (A metaclass's
+    __instancecheck__ is user code: it runs in the receiver only.)  Raises
+    TypeError for what is no matcher at all."""
+    if matcher is None or type(matcher) is _AskMatch or type(matcher) is type:
+        return True
+    if isinstance(matcher, (type, tuple, UnionType)):
+        isinstance(None, matcher)         # TypeError now, not in a sender
+        return type(matcher) is tuple and \
+            all([type(t) is type for t in <tuple>matcher])
+    if not callable(matcher):
+        raise TypeError("match is a type, a tuple of types or a predicate, "
+                        "not %r" % (matcher,))
+    return False
 
 
 # -- the process table --------------------------------------------------------
@@ -347,7 +371,9 @@ cdef int deliver(Process p, msg) except -1:
     actors_dq_append(p.mailbox, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
-        if m is not SLEEPING and (not cheap_matcher(m) or matches(m, msg)):
+        if m is not SLEEPING and (not p.pflags & P_CHEAP or m is None or (
+                matches(m, msg) if type(m) is _AskMatch
+                else type_matches(m, msg))):
             wake(p)
     elif p.pflags & P_CLASS and not tasklet_active(p):
         p.sched.enqueue(p)                # not in a batch: start one
@@ -403,15 +429,7 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
             for req in x.requests or ():
                 if not req.replied:       # taken, never answered
                     dead_letter(p.pid, req)
-            for name in x.names or ():
-                if names.get(name) == p.pid:
-                    del names[name]
-            for g in x.groups or ():
-                members_ = groups.get(g)
-                if members_ is not None:
-                    members_.pop(p.pid, None)
-                    if not members_:
-                        del groups[g]
+            forget_names(p)
             for ref, target in (x.monitors or {}).items():
                 t = <Process>processes.get(target)
                 if t is not None and t.extra is not None and t.extra.watchers:
@@ -419,27 +437,42 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
                 elif t is None and (<Pid>target).node != 0 and \
                         remote_router is not None:
                     remote_router.demonitor(target, ref)
+            # Each watcher and link is told on its own: one that fails
+            # (a remote router's error) must not cost the others theirs.
             w_list = x.watchers or []
             for i in range(0, len(w_list), 2):
-                ref, watcher = w_list[i], w_list[i + 1]
-                if (<Pid>watcher).node != 0:
-                    if remote_router is not None:
-                        remote_router.down(watcher, ref, p.pid, reason)
-                    continue
-                w = <Process>processes.get(watcher)
-                if w is not None and w.extra is not None and w.extra.monitors:
-                    w.extra.monitors.pop(ref, None)
-                send(watcher, Down(ref, p.pid, reason))
+                try:
+                    notify_watcher(p, w_list[i], w_list[i + 1], reason)
+                except Exception:
+                    log.exception("actors: error telling %r that %r ended",
+                                  w_list[i + 1], p.pid)
             for other in x.links or ():
-                o = <Process>processes.get(other)
-                if o is not None and o.extra is not None and o.extra.links:
-                    o.extra.links.discard(p.pid)
-                exit_signal(other, p.pid, reason)
+                try:
+                    o = <Process>processes.get(other)
+                    if o is not None and o.extra is not None and o.extra.links:
+                        o.extra.links.discard(p.pid)
+                    exit_signal(other, p.pid, reason)
+                except Exception:
+                    log.exception("actors: error signalling %r that %r "
+                                  "ended", other, p.pid)
             p.extra = None
         if p.pflags & P_ROOT:
             p.sched.root_reason = reason
     except BaseException:
         log.exception("actors: error while ending %r", p.pid)
+
+
+cdef int notify_watcher(Process p, ref, Pid watcher, reason) except -1:
+    cdef Process w
+    if watcher.node != 0:
+        if remote_router is not None:
+            remote_router.down(watcher, ref, p.pid, reason)
+        return 0
+    w = <Process>processes.get(watcher)
+    if w is not None and w.extra is not None and w.extra.monitors:
+        w.extra.monitors.pop(ref, None)
+    send(watcher, Down(ref, p.pid, reason))
+    return 0
 
 
 cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
@@ -468,13 +501,22 @@ cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
     return 0
 
 
+cdef inline object take_exit(Process p):
+    """The reason of p's pending exit signal, cleared."""
+    r = p.pending_exit
+    p.pending_exit = None
+    return None if r is NONE_REASON else r
+
+
 cdef int kill(Process p, reason) except -1:
     """End p with reason: at once if it is running, else when it next runs."""
     if p.pflags & P_EXITED:
         return 0
     if p is tasklet_current(p.thread):
         raise _ExitSignal(reason)
-    p.pending_exit = reason
+    # None is a reason like any other (Erlang: all but 'normal' kill);
+    # pending_exit's None means "no signal", so it is stored as a marker.
+    p.pending_exit = NONE_REASON if reason is None else reason
     if p.pflags & P_WAITING:
         wake(p)
     elif not p.pflags & P_QUEUED and not tasklet_active(p):
@@ -485,7 +527,8 @@ cdef int kill(Process p, reason) except -1:
 def exit(dest, reason="normal"):
     """Send an exit signal to dest, Erlang's exit/2: 'kill' ends it
     unconditionally (reason 'killed'); an actor trapping exits gets an Exit
-    message; otherwise any reason but 'normal' ends it."""
+    message; otherwise any reason but 'normal' ends it -- None included,
+    which is a reason like any other."""
     cdef Process me = current_process_or_none()
     exit_signal(lookup_pid(dest), me.pid if me is not None else None, reason)
 

@@ -4,6 +4,7 @@
 
 include "process.pxi"
 include "scheduler.pxi"
+include "timeouts.pxi"
 include "api.pxi"
 include "remote.pxi"
 include "zmqrecv.pxi"

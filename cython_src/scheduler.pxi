@@ -92,6 +92,7 @@ cdef inline double coarse_now() noexcept nogil:
 cdef class Timer:
     """A pending send_after(); cancel() stops it."""
     cdef object dest, msg
+    cdef object owner           # the Pid that set it: its errors are its own
     cdef bint done
 
     def cancel(self):
@@ -132,6 +133,8 @@ cdef class Scheduler:
     cdef bint flush_wanted      # records are waiting for flush_hook
     cdef bint has_root
     cdef object root_result, root_reason
+    cdef bint closed            # the loop has ended: posts are answered here
+    cdef bint forked            # inherited by a fork()ed child: unusable
 
     def __cinit__(self):
         self.root_reason = NOTSET
@@ -141,12 +144,16 @@ cdef class Scheduler:
         self.fd_waiters = {}
         self.fd_callbacks = {}
         self.fd_again = []
+        self.open_poller()
+
+    cdef int open_poller(self) except -1:
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         self.poller = select.epoll() if ONESHOT else select.poll()
         self.poller.register(self.wake_r, READ)
         self.armed = set()
+        return 0
 
     cdef void close(self) noexcept:
         try:
@@ -165,14 +172,27 @@ cdef class Scheduler:
     # -- from other threads ---------------------------------------------------
 
     cdef void post(self, Process p, msg) noexcept:
+        if self.closed:                   # nobody will read the inbox
+            dead_letter(p.pid, msg)       # (a Request is answered)
+            return
         self.inbox.append((p, msg))
         self.poke()
 
     cdef void post_exit(self, Pid dest, Pid sender, reason) noexcept:
+        if self.closed:
+            return                        # its actors are gone
         self.inbox.append((None, (dest, sender, reason)))
         self.poke()
 
     cdef void post_call(self, fn) noexcept:
+        """fn() runs in the loop; once the loop has ended, right here (fn
+        must look at `closed`)."""
+        if self.closed:
+            try:
+                fn()
+            except Exception:
+                log.exception("actors: error in a call to a stopped scheduler")
+            return
         self.inbox.append((fn, None))
         self.poke()
 
@@ -200,8 +220,28 @@ cdef class Scheduler:
                 else:
                     deliver(p, msg)
             else:
-                target()
+                try:
+                    target()
+                except Exception:
+                    log.exception("actors: error in a call from another "
+                                  "thread")
         return 0
+
+    cdef void answer_inbox(self) noexcept:
+        """The loop has ended (closed is set): answer what other threads
+        posted, so none of them waits for its timeout: a Request becomes
+        ActorDeadError, a call runs here and sees `closed`."""
+        inbox = self.inbox
+        while inbox:
+            target, msg = inbox.popleft()
+            if isinstance(target, Process):
+                dead_letter((<Process>target).pid, msg)
+            elif target is not None:
+                try:
+                    target()
+                except Exception:
+                    log.exception("actors: error in a call to a stopped "
+                                  "scheduler")
 
     # -- time -----------------------------------------------------------------
 
@@ -239,9 +279,13 @@ cdef class Scheduler:
             if type(obj) is Timer:
                 tm = obj
                 if not tm.done:
-                    dest, msg = tm.dest, tm.msg
+                    dest, msg, owner = tm.dest, tm.msg, tm.owner
                     tm.cancel()
-                    send(dest, msg)
+                    tm.owner = None
+                    try:
+                        send(dest, msg)
+                    except Exception as e:
+                        timer_failed(owner, dest, e)
             else:
                 p = obj
                 if p.wait_seq == wait_seq and p.pflags & P_WAITING:
@@ -290,7 +334,10 @@ cdef class Scheduler:
         if self.inbox:
             self.sleeping = False
             return 0
-        timeout = -1.0 if deadline < 0 else max(0.0, deadline - now())
+        # Clamped: the pollers' int milliseconds overflow at ~24.8 days;
+        # a far deadline costs one extra wake-up a day.
+        timeout = -1.0 if deadline < 0 else \
+            min(max(0.0, deadline - now()), LONGEST_WAIT)
         if ONESHOT:
             events = self.poller.poll(timeout)
         else:
@@ -338,7 +385,14 @@ cdef class Scheduler:
         if again:
             self.fd_again.append(fd)
         else:
-            self.arm(fd, False)
+            try:
+                self.arm(fd, False)
+            except (OSError, ValueError):
+                # The callback closed its fd without unwatching it.
+                log.exception("actors: fd %d is no longer watchable; "
+                              "its callback is dropped", fd)
+                self.fd_callbacks.pop(fd, None)
+                self.armed.discard(fd)
         return 0
 
     cdef int run_fd_again(self) except -1:
@@ -398,6 +452,8 @@ cdef class Scheduler:
         cdef int rounds = 0
         runq = self.runq
         while True:
+            if self.forked:
+                raise ActorError(FORKED)
             if self.inbox:
                 self.drain_inbox()
             if self.timers:
@@ -449,6 +505,24 @@ cdef class Scheduler:
     def shutdown_call(self):
         self.shutdown()
 
+    cdef void abort(self) noexcept:
+        """The loop was left by an exception (a signal handler's SystemExit
+        or KeyboardInterrupt while it slept in poll): end every actor here
+        the usual way, so their finally blocks run and their names and
+        groups are freed, before run() re-raises.  A further exception
+        (another signal) restarts the teardown, a few times at most."""
+        cdef int attempt
+        for attempt in range(3):
+            if self.nprocs == 0 or self.forked:
+                return
+            try:
+                self.sleeping = False
+                self.shutdown()
+                self.loop()
+                return
+            except BaseException as e:
+                log.warning("actors: %r while shutting actors down", e)
+
     cdef void shutdown(self) noexcept:
         """End every actor of this scheduler with reason 'shutdown', the
         youngest first."""
@@ -463,9 +537,44 @@ cdef class Scheduler:
                 pass
 
 
+cdef Timer new_timer(dest, msg):
+    cdef Process me = current_process_or_none()
+    cdef Timer t = Timer.__new__(Timer)
+    t.dest = dest
+    t.msg = msg
+    t.owner = None if me is None else me.pid
+    return t
+
+
+cdef void timer_failed(owner, dest, e) noexcept:
+    """A send_after() whose send raised: the actor that set the timer gets
+    the error (it crashes with it), never the loop."""
+    cdef Process p
+    try:
+        p = lookup(owner) if owner is not None else None
+        if p is None:
+            log.error("actors: a timer's send to %r failed", dest,
+                      exc_info=(type(e), e, e.__traceback__))
+        else:
+            log.error("actors: %r's timer could not send to %r", owner, dest,
+                      exc_info=(type(e), e, e.__traceback__))
+            kill(p, e)
+    except BaseException:
+        pass
+
+
+cdef set all_scheds = set()       # every running scheduler (for fork())
+
+cdef str FORKED = ("this actor system was inherited across fork(): its "
+                   "actors do not run in the child process (start a new "
+                   "actors.run() there, from outside any actor)")
+
+
 cdef Scheduler start_scheduler():
     cdef _ThreadState st = thread_state()
     if st.sched is not None:
+        if (<Scheduler>st.sched).forked:
+            raise ActorError(FORKED)
         raise ActorError("an actor system already runs in this thread")
     if tasklet_current(st) is not st.main:
         raise ActorError("start actors from a thread's main tasklet")
@@ -473,23 +582,92 @@ cdef Scheduler start_scheduler():
     s.st = st
     s.loop_tasklet = st.main
     st.sched = s
+    all_scheds.add(s)
     return s
 
 
 cdef void stop_scheduler(Scheduler s) noexcept:
-    """Detach s from its thread.  Actors it could not end (the loop was left
-    by an exception) leave the table; collecting them throws TaskletExit
-    into each, so their finally blocks still run."""
+    """Detach s from its thread.  Actors it could not end (they refused
+    'shutdown', or the teardown itself was interrupted) leave as if ended
+    with 'shutdown': names freed, links and monitors told, the requests they
+    hold answered with ActorDeadError; collecting them later throws
+    TaskletExit into each, so their finally blocks still run."""
     cdef Process p
     s.st.sched = None
-    s.close()
+    all_scheds.discard(s)
+    s.closed = True
+    s.answer_inbox()
     if s.nprocs:
         for p in [p for p in processes.values() if (<Process>p).sched is s]:
-            p.pflags |= P_EXITED
+            if not p.pflags & P_EXITED:
+                process_exit(p, "shutdown", False)
             processes.pop(p.pid, None)
+        s.answer_inbox()
         s.runq.clear()
         s.timers.clear()
         s.nprocs = 0
+    s.close()
+
+
+cdef void forget_names(Process p) noexcept:
+    """Free p's registered names and group memberships."""
+    cdef _Extra x = p.extra
+    if x is None:
+        return
+    for name in x.names or ():
+        if names.get(name) == p.pid:
+            del names[name]
+    for g in x.groups or ():
+        members_ = groups.get(g)
+        if members_ is not None:
+            members_.pop(p.pid, None)
+            if not members_:
+                del groups[g]
+    x.names = x.groups = None
+
+
+# -- fork() -------------------------------------------------------------------
+
+cdef list fork_orphans = []
+
+
+def _after_fork_child():
+    """In a fork()ed child: no scheduler of the parent runs here (the
+    other threads are gone, and the forking thread's loop would share the
+    parent's epoll instance and wake-up pipe).  Every scheduler gets fds of
+    its own and is marked forked: any use from an inherited actor raises
+    ActorError.  The actor tables start empty, so a new actors.run() (from
+    outside any actor) or System works.  The inherited actors are kept,
+    never collected: collecting one would run its finally blocks, parent
+    code, in the child."""
+    global remote_router
+    cdef Scheduler s
+    fork_orphans.append(list(processes.values()))
+    for s in list(all_scheds):
+        fork_orphans.append((s, list(s.runq), s.timers, list(s.inbox)))
+        s.forked = True
+        s.closed = True
+        try:
+            s.close()
+            s.open_poller()
+        except BaseException:
+            pass
+        s.runq.clear()
+        s.timers = []
+        s.inbox.clear()
+        s.fd_waiters.clear()
+        s.fd_callbacks.clear()
+        s.fd_again = []
+        s.nprocs = 0
+        if s.st is not thread_state():    # its thread did not survive
+            all_scheds.discard(s)
+    processes.clear()
+    names.clear()
+    groups.clear()
+    remote_router = None                  # the node's sockets are the parent's
+
+
+os.register_at_fork(after_in_child=_after_fork_child)
 
 
 # -- the calling actor --------------------------------------------------------
@@ -506,20 +684,23 @@ cdef Process current_process():
     cdef Process p = current_process_or_none()
     if p is None:
         raise ActorError("not inside an actor (use actors.run() or a System)")
+    if p.sched.forked:
+        raise ActorError(FORKED)
     return p
 
 
 cdef int block(Process p) except -1:
     """Give the CPU back to the scheduler until something wakes p; raise
     the exit signal that ended its wait, if one did."""
-    cdef PyObject *r = switch_to(p.sched.loop_tasklet, (), None, None)
+    cdef PyObject *r
+    if p.sched.forked:
+        raise ActorError(FORKED)
+    r = switch_to(p.sched.loop_tasklet, (), None, None)
     if r == NULL:
         return -1
     Py_XDECREF(r)
     if p.pending_exit is not None:
-        reason = p.pending_exit
-        p.pending_exit = None
-        raise _ExitSignal(reason)
+        raise _ExitSignal(take_exit(p))
     return 0
 
 

@@ -164,8 +164,9 @@ cdef class TaskletBase:
 cdef class Tasklet(TaskletBase):
     """A greenlet-like coroutine whose C stack lives on the heap only while
     it is suspended.  ``Tasklet(run=None, parent=None)``."""
-    cdef object _run            # meaningful only with the RUN_SET flag
-    cdef object _running        # (run, args, kwargs) while run() runs
+    cdef object _run            # run: given (RUN_SET flag) or running
+    cdef object _args           # run's arguments while it runs
+    cdef object _kwargs
     cdef object __weakref__
     cdef dict __dict__
 
@@ -200,6 +201,8 @@ cdef class Tasklet(TaskletBase):
 
     @run.deleter
     def run(self):
+        if not self.flags & RUN_SET:
+            raise AttributeError("run")
         self._run = None
         self.flags &= ~RUN_SET
 
@@ -303,18 +306,56 @@ cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
 (<PyTypeObject *>TaskletBase).tp_traverse = tasklet_traverse
 
 
-cdef PyObject *switch_impl(self, args, kwargs) noexcept:
-    return switch_to(<TaskletBase>self, args, None if kwargs is None else kwargs,
-                     None)
+# Cython's tp_new gives every Tasklet its __dict__ at once, an empty dict
+# that most tasklets never use and that costs each parked one ~70 bytes.
+# Without it the slot stays NULL until the first attribute is set (generic
+# setattr and Cython's __dict__ getter create it then).
+cdef extern from *:
+    """
+    static newfunc actors_tasklet_new_with_dict;
+    static PyObject *
+    actors_tasklet_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+    {
+        PyObject *self = actors_tasklet_new_with_dict(type, args, kwds);
+        if (self != NULL && type->tp_dictoffset > 0) {
+            PyObject **dict = (PyObject **)((char *)self + type->tp_dictoffset);
+            if (*dict != NULL && PyDict_GET_SIZE(*dict) == 0)
+                Py_CLEAR(*dict);
+        }
+        return self;
+    }
+    static void
+    actors_lazy_dict(PyTypeObject *type)
+    {
+        actors_tasklet_new_with_dict = type->tp_new;
+        type->tp_new = actors_tasklet_new;
+        PyType_Modified(type);
+    }
+    """
+    void actors_lazy_dict(PyTypeObject *type)
+
+actors_lazy_dict(<PyTypeObject *>Tasklet)
+
+
+# The implementations take over the reference to `args` that the C wrapper
+# (core.pxd) hands them, so that the wrapper's frame is gone (a tail call)
+# before they switch: a suspended tasklet's saved stack does not carry it.
+
+cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
+    cdef object a = <object>args
+    Py_XDECREF(args)                      # `a` holds the one handed over
+    return switch_to(<TaskletBase>self, a, kwargs, None)
 
 
 def _throw_args(typ=TaskletExit, val=None, tb=None):
     return make_exception(typ, val, tb)
 
 
-cdef PyObject *throw_impl(self, args, kwargs) noexcept:
+cdef PyObject *throw_impl(self, PyObject *args, kwargs) noexcept:
+    cdef object a = <object>args
+    Py_XDECREF(args)                      # `a` holds the one handed over
     try:
-        exc = _throw_args(*args, **(kwargs or {}))
+        exc = _throw_args(*a, **(kwargs or {}))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
     return switch_to(<TaskletBase>self, None, None, exc)
@@ -433,34 +474,55 @@ cdef PyObject *take_result(_ThreadState st) noexcept:
 cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
     """Suspend the running context and continue in `target`; returns once
     something switches back here."""
+    # Every suspended tasklet's saved stack holds this frame, so only `st`
+    # lives across the switch: the work before and after it is in functions
+    # of their own, called through pointers so that they are not inlined.
     # No reference-counted locals here: a dying tasklet's frame is abandoned
     # by this switch, and whatever it held would leak.
+    switch_prepare_ptr(st, target)
+    if actors_switch_stack(save_cb, restore_cb, &st.sw) != 0:
+        return switch_refused_ptr(st)
+    # Resumed; what happened in between is in st.
+    switch_resumed_ptr(st)
+    return 0
+
+
+cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     cdef Stack *cur = &st.current.stack
-    cdef actors_pystate *cur_state = &st.current.pystate
     cdef PyThreadState *ts = st.tstate
     st.use_tracing = actors_pystate_tracing(ts)
     if cur.start != NULL:                 # a dying tasklet keeps nothing
-        actors_pystate_save(cur_state, ts)
+        actors_pystate_save(&st.current.pystate, ts)
     st.origin = st.current
     st.target = target
     st.sw.current = cur
     st.sw.target = &target.stack
     st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
-    if actors_switch_stack(save_cb, restore_cb, &st.sw) != 0:
-        if st.sw.starting != NULL:
-            target.stack.start = target.stack.stop = NULL
-        st.origin = st.target = None
-        if cur.start == NULL:
-            Py_FatalError("actors: out of memory ending a tasklet")
-        actors_pystate_restore(cur_state, ts, st.use_tracing)
-        PyErr_NoMemory()
-        return -1
-    # Resumed.  Locals are this context's own again; what happened in
-    # between is in st.
-    actors_pystate_restore(&(<TaskletBase>st.target).pystate, ts,
-                           st.use_tracing)
+
+
+cdef int switch_refused(_ThreadState st) noexcept:
+    """save_cb could not save a slice (out of memory): nothing switched."""
+    if st.sw.starting != NULL:
+        st.target.stack.start = st.target.stack.stop = NULL
+    st.origin = st.target = None
+    if st.current.stack.start == NULL:
+        Py_FatalError("actors: out of memory ending a tasklet")
+    actors_pystate_restore(&st.current.pystate, st.tstate, st.use_tracing)
+    PyErr_NoMemory()
+    return -1
+
+
+cdef void switch_resumed(_ThreadState st) noexcept:
+    actors_pystate_restore(&st.target.pystate, st.tstate, st.use_tracing)
     resumed(st)
-    return 0
+
+
+cdef void (*switch_prepare_ptr)(_ThreadState, TaskletBase) noexcept
+cdef int (*switch_refused_ptr)(_ThreadState) noexcept
+cdef void (*switch_resumed_ptr)(_ThreadState) noexcept
+switch_prepare_ptr = switch_prepare
+switch_refused_ptr = switch_refused
+switch_resumed_ptr = switch_resumed
 
 
 cdef void resumed(_ThreadState st) noexcept:
@@ -506,7 +568,7 @@ cdef void run_tasklet(TaskletBase self, actors_anchor *anchor) noexcept:
     # No reference held here across the run: a suspended tasklet whose
     # thread ends is freed without ever resuming (actors_pystate_abandon),
     # and whatever its C stack held would leak.  Its thread state is kept
-    # alive by self.thread, run and its arguments by self._running.
+    # alive by self.thread, run and its arguments by self._run/_args/_kwargs.
     cdef PyObject *stp = <PyObject *>self.thread
     cdef actors_chunk *chunk = chunk_alloc()
     if chunk == NULL:
@@ -533,14 +595,27 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     """run(*args, **kwargs) of a Tasklet; its result or exception goes to
     st for the parent.  Called through a pointer so that the C compiler
     cannot inline it: an actor's saved stack then does not carry room for
-    this frame."""
+    this frame.  For the same reason what comes before and after the call
+    is in functions of their own (also called through pointers): a
+    suspended tasklet's stack holds only this small frame."""
+    # Called through the C API so that no frame of ours joins the traceback
+    # of what run() raises.
+    if greenlet_prepare_ptr(self, st):
+        greenlet_done_ptr(self, st, actors_call(
+            <PyObject *>self._run, <PyObject *>self._args,
+            NULL if self._kwargs is None else <PyObject *>self._kwargs))
+
+
+cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
+    """Take run and its arguments for the call into the tasklet's fields
+    (the call's references are the tasklet's, not a C frame's; fields
+    rather than one tuple keep a parked tasklet smaller).  False: there is
+    no call, and the outcome is in st already."""
     args, kwargs, exc = st.args, st.kwargs, st.exc
     st.args = st.kwargs = st.exc = None
     cdef PyObject *r
-    cdef PyObject *call
-    # Called through the C API so that no frame of ours joins the traceback
-    # of what run() raises.  run is looked up even when an exception was
-    # thrown in before the start, as greenlet does.
+    # run is looked up even when an exception was thrown in before the
+    # start, as greenlet does.
     if self.flags & RUN_SET:
         run = self._run
         self._run = None
@@ -555,31 +630,37 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     else:
         run = <object>r
         Py_XDECREF(r)
-        if exc is not None:               # thrown in before it ever ran
-            r = NULL
-        else:
-            # The call's references are the tasklet's, not this C frame's.
-            self._running = (run, args, kwargs)
-            run = args = kwargs = None
-            call = <PyObject *>self._running
-            r = actors_call(PyTuple_GET_ITEM(<tuple>call, 0),
-                            PyTuple_GET_ITEM(<tuple>call, 1),
-                            NULL if PyTuple_GET_ITEM(<tuple>call, 2) ==
-                            <PyObject *>None else
-                            PyTuple_GET_ITEM(<tuple>call, 2))
-            self._running = None
-            if r != NULL:
-                st.args = (<object>r,)
-                Py_XDECREF(r)
-                r = <PyObject *>st.args
-    if r == NULL and exc is None:
-        exc = <object>actors_fetch_error()
-        Py_XDECREF(<PyObject *>exc)       # the cast above took its own ref
-    if exc is not None:
-        if isinstance(exc, TaskletExit):  # an exit is a result, not an error
-            st.args = (exc,)
-        else:
-            st.exc = exc
+        if exc is None:
+            self._run, self._args, self._kwargs = run, args, kwargs
+            return True
+        # else it was thrown in before it ever ran
+    greenlet_outcome(st, exc)
+    return False
+
+
+cdef void greenlet_done(Tasklet self, _ThreadState st, PyObject *r) noexcept:
+    """The call returned r (a new reference, or NULL with an error set)."""
+    self._run = self._args = self._kwargs = None
+    if r != NULL:
+        st.args = (<object>r,)
+        Py_XDECREF(r)
+        return
+    exc = <object>actors_fetch_error()
+    Py_XDECREF(<PyObject *>exc)           # the cast above took its own ref
+    greenlet_outcome(st, exc)
+
+
+cdef void greenlet_outcome(_ThreadState st, exc) noexcept:
+    if isinstance(exc, TaskletExit):      # an exit is a result, not an error
+        st.args = (exc,)
+    else:
+        st.exc = exc
+
+
+cdef bint (*greenlet_prepare_ptr)(Tasklet, _ThreadState) noexcept
+cdef void (*greenlet_done_ptr)(Tasklet, _ThreadState, PyObject *) noexcept
+greenlet_prepare_ptr = greenlet_prepare
+greenlet_done_ptr = greenlet_done
 
 
 cdef void (*run_greenlet_ptr)(Tasklet, _ThreadState) noexcept

@@ -21,6 +21,7 @@ cdef extern from "zmq_fast.h":
     void *(*az_msg_data)(actors_zmq_msg *)
     size_t (*az_msg_size)(const actors_zmq_msg *)
     int (*az_msg_more)(const actors_zmq_msg *)
+    const char *(*az_msg_gets)(const actors_zmq_msg *, const char *)
 
 cdef int zmq_fast_state = 0       # 1: the functions are loaded
 
@@ -64,16 +65,19 @@ cdef object take(actors_zmq_msg *m):
         az_msg_close(m)
 
 
-def _zmq_recv_burst(size_t handle, int limit):
+def _zmq_recv_burst(size_t handle, int limit, bint user_ids=False):
     """Up to limit messages from a ROUTER (handle: pyzmq's
     Socket.underlying), never blocking.  Returns (items, stopped): items
     are (routing id, frame) pairs, frame None for a message that is not
     exactly one part after the id; stopped is True when it stopped at the
     limit (more may wait), False when it received until EAGAIN (so the
-    socket's edge-triggered FD will signal what comes next)."""
+    socket's edge-triggered FD will signal what comes next).  user_ids:
+    each routing id is prefixed with the frame's ZAP User-Id and a NUL
+    byte (the routing id is the peer's choice; the User-Id is not)."""
     cdef actors_zmq_msg m
     cdef void *sock = <void *>handle
     cdef int n = 0, parts, more, err
+    cdef const char *user
     if zmq_fast_state != 1:
         raise RuntimeError("the C receive path is not loaded (_zmq_fast())")
     if sock == NULL:
@@ -102,6 +106,10 @@ def _zmq_recv_burst(size_t handle, int limit):
             parts += 1
             more = az_msg_more(&m)
             if parts == 2:
+                if user_ids:
+                    user = az_msg_gets(&m, "User-Id")
+                    ident = (b"" if user == NULL else <bytes>user) + \
+                        b"\0" + ident
                 frame = take(&m)
             else:
                 az_msg_close(&m)

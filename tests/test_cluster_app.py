@@ -30,6 +30,7 @@ class Echo(actors.Actor):
         return ("echo", msg)
 
 
+@actors.spawnable
 def echo_loop():
     while True:
         msg = actors.receive()
@@ -41,6 +42,7 @@ def echo_loop():
             return
 
 
+@actors.spawnable
 def counter(report_to, expected):
     """Counts ('n', sender, i) messages, checks per-sender order."""
     last = {}
@@ -58,6 +60,7 @@ def counter(report_to, expected):
     actors.send(report_to, ("counted", n, bad))
 
 
+@actors.spawnable
 def add(a, b, report_to):
     actors.send(report_to, ("sum", a + b, _cluster.node_name()))
 
@@ -480,4 +483,221 @@ def partition(p):
                          timeout=10)
     out(event="result", got=list(got), nodes=_cluster.nodes())
     actors.sleep(0.5)                 # let the peer get ours too
+    return "ok"
+
+
+# -- streams across resets and stalls (test_cluster_seq.py) -------------------
+
+def _rewatch(peer, state):
+    """monitor_node(peer) again once it is back after a NodeDown."""
+    if state["unwatched"] and peer in _cluster.nodes():
+        _cluster.monitor_node(peer)
+        state["unwatched"] = False
+
+
+def stream_send(p):
+    """Stream p['n'] ints to the peer's sink, one per p['pause'] seconds;
+    count the NodeDowns seen meanwhile; report when the sink is done
+    (p['stop_file'] exists)."""
+    peer = p["peer"]
+    _cluster.register_cluster(p["name"] + "_main", actors.self())
+    wait_nodes(1, 20)
+    sink = wait_for_name(peer + "_sink", 10)
+    _cluster.monitor_node(peer)
+    out(event="joined")
+    state = {"unwatched": False}
+    downs = 0
+
+    def poll():
+        nonlocal downs
+        m = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
+                           timeout=0, default=None)
+        if m is not None:
+            downs += 1
+            state["unwatched"] = True
+        _rewatch(peer, state)
+
+    out(event="streaming")
+    for i in range(p["n"]):
+        actors.send(sink, i)
+        if p.get("pause"):
+            actors.sleep(p["pause"])
+        poll()
+    out(event="sent")
+    deadline = time.monotonic() + p.get("lifetime", 60)
+    while time.monotonic() < deadline and not os.path.exists(p["stop_file"]):
+        m = actors.receive(timeout=0.05, default=None)
+        if isinstance(m, _cluster.NodeDown):
+            downs += 1
+            state["unwatched"] = True
+        _rewatch(peer, state)
+    out(event="result", downs=downs)
+    return "ok"
+
+
+def stream_sink(p):
+    """Receive the ints of stream_send, logging them and each NodeDown in
+    the order they come; done at the last one or after p['quiet'] seconds
+    without any.  stall_at: when that int comes, an actor here blocks the
+    whole node in time.sleep(p['stall']) (a local stall)."""
+    peer = p["peer"]
+    n = p["n"]
+    _cluster.register_cluster(p["name"] + "_sink", actors.self())
+    wait_nodes(1, 20)
+    _cluster.monitor_node(peer)
+    out(event="joined")
+    state = {"unwatched": False}
+    log = []
+    quiet = p.get("quiet", 8.0)
+    last = time.monotonic()
+    while time.monotonic() - last < quiet:
+        m = actors.receive(timeout=0.05, default=None)
+        _rewatch(peer, state)
+        if m is None:
+            continue
+        if isinstance(m, _cluster.NodeDown):
+            log.append("down")
+            state["unwatched"] = True
+            continue
+        log.append(m)
+        last = time.monotonic()
+        if m == p.get("stall_at"):
+            actors.spawn(time.sleep, p["stall"])
+        if m == n - 1:
+            break
+    stats = actors.node_stats()
+    out(event="result", log=log, gaps=stats.get("sequence_gaps"),
+        late=stats["late_records"])
+    open(p["stop_file"], "w").close()     # the sender may stop now
+    actors.sleep(0.5)                 # before our bye makes it see a down
+    return "ok"
+
+
+# -- records only the sender can decode (test_cluster_badrecord.py) ----------
+# Node a imports p['module'] (a module on its path only): its objects reach
+# node b, which cannot rebuild them.
+
+def _secret_replier(mod):
+    while True:
+        r = actors.receive()
+        if isinstance(r, actors.Request):
+            r.reply(mod.Secret("for your eyes only"))
+
+
+def _secret_dier(mod):
+    actors.receive(lambda m: m == "die")
+    raise mod.SecretError("a reason b cannot rebuild")
+
+
+def _replier():
+    while True:
+        r = actors.receive()
+        if isinstance(r, actors.Request):
+            r.reply(("echo", r.msg))
+
+
+def badrecord_send(p):
+    import importlib
+    mod = importlib.import_module(p["module"])
+    for name, fn in (("a_secret", _secret_replier), ("a_dier", _secret_dier)):
+        _cluster.register_cluster(name, actors.spawn(fn, mod))
+    wait_nodes(1, 20)
+    sink = wait_for_name("b_sink", 10)
+    echo = wait_for_name("b_echo", 10)
+    out(event="joined")
+    # one batch: the bad ones between good ones
+    actors.send(sink, "m0")
+    actors.send(sink, mod.Secret(1))
+    actors.send(sink, "m2")
+    actors.send(sink, [1, {"deep": (mod.Secret(2),)}])
+    actors.send(sink, "m4")
+    t0 = time.monotonic()
+    try:
+        actors.ask(echo, mod.Secret(3), timeout=10)
+        ask_error = None
+    except actors.ActorError as e:
+        ask_error = str(e)
+    took = time.monotonic() - t0
+    fine = actors.ask(echo, "fine", timeout=10)
+    actors.send(sink, "m5")
+    out(event="result", ask_error=ask_error, took=took, fine=list(fine))
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"
+
+
+def badrecord_recv(p):
+    _cluster.register_cluster("b_sink", actors.self())
+    _cluster.register_cluster("b_echo", actors.spawn(_replier))
+    wait_nodes(1, 20)
+    out(event="joined")
+    got = []
+    while "m5" not in got:
+        got.append(actors.receive(timeout=15))
+    t0 = time.monotonic()
+    try:
+        actors.ask(wait_for_name("a_secret", 10), "give", timeout=10)
+        reply_error = None
+    except actors.ActorError as e:
+        reply_error = str(e)
+    took = time.monotonic() - t0
+    dier = wait_for_name("a_dier", 10)
+    ref = actors.monitor(dier)
+    actors.send(dier, "die")
+    down = actors.receive(lambda m: isinstance(m, actors.Down) and
+                          m.ref == ref, timeout=10)
+    stats = actors.node_stats()
+    out(event="result", got=got, reply_error=reply_error, took=took,
+        down_reason=repr(down.reason), stats=stats,
+        node_counter=_cluster._node.undecodable, nodes=_cluster.nodes())
+    open(p["stop_file"], "w").close()
+    actors.sleep(0.3)
+    return "ok"
+
+
+def frail_send(p):
+    """Send a batch that node b cannot decode at all (its version of the
+    class refuses the state): b must declare a down, and a b."""
+    import importlib
+    mod = importlib.import_module(p["module"])
+    _cluster.register_cluster("a_main", actors.self())
+    wait_nodes(1, 20)
+    sink = wait_for_name("b_sink", 10)
+    _cluster.monitor_node("b")
+    out(event="joined")
+    # Not in the batch that carries our hello: a batch b cannot read
+    # before it knows us counts for no peer (b then finds us silent).
+    actors.sleep(0.3)
+    actors.send(sink, "f0")
+    actors.send(sink, mod.Frail(1))
+    actors.send(sink, "f2")
+    down = actors.receive(lambda m: isinstance(m, _cluster.NodeDown),
+                          timeout=15, default=None)
+    out(event="result", down=None if down is None else down.reason)
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"
+
+
+def frail_recv(p):
+    import importlib
+    importlib.import_module(p["module"])
+    _cluster.register_cluster("b_sink", actors.self())
+    wait_nodes(1, 20)
+    _cluster.monitor_node("a")
+    out(event="joined")
+    log = []
+    while True:
+        m = actors.receive(timeout=15, default=None)
+        if m is None:
+            break
+        if isinstance(m, _cluster.NodeDown):
+            log.append("down")
+            break
+        log.append(repr(m))
+    stats = actors.node_stats()
+    out(event="result", log=log, bad_frames=stats["bad_frames"],
+        gaps=stats["sequence_gaps"])
+    open(p["stop_file"], "w").close()
+    actors.sleep(0.3)
     return "ok"

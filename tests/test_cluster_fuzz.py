@@ -13,7 +13,7 @@ import pytest
 
 zmq = pytest.importorskip("zmq")
 
-from actors import _security, _transport
+from actors import _hello, _security, _transport
 from test_cluster_app import NodeProc, config, free_port
 
 COOKIE = "secret-cookie"
@@ -74,13 +74,15 @@ class Recorder:
 
 
 def batch(records):
-    return _transport.BATCH + pickle.dumps(records)
+    # sequence number 0: unsequenced, like a seed socket's hello
+    return _transport.BATCH + bytes(8) + pickle.dumps(records)
 
 
 def hello(name):
+    """A hello frame: the only frame a node decodes from a new peer."""
     pub, _ = _security.cookie_keypair(COOKIE.encode())
-    return ("hello", name, 1, "tcp://127.0.0.1:%d" % free_port(), pub,
-            "", False, [])
+    return _hello.encode(name, 1, "tcp://127.0.0.1:%d" % free_port(), pub,
+                         "", False, [])
 
 
 def test_fuzz_live_node(tmp_path):
@@ -93,7 +95,7 @@ def test_fuzz_live_node(tmp_path):
     try:
         target = b.expect("ready")["id"]
         rng = random.Random(1234)
-        evil = batch([hello("evil"), (target, "evil")])
+        evil = batch([(target, "evil")])
         # 1. raw TCP garbage
         for _ in range(20):
             with socket.create_connection(("127.0.0.1", pb), timeout=2) as s:
@@ -109,11 +111,13 @@ def test_fuzz_live_node(tmp_path):
         wrong = curve_dealer(ctx, pb, b"evil\x001", "not-the-cookie")
         for s in (plain, wrong):
             for _ in range(5):
+                s.send(hello("evil"), zmq.NOBLOCK)
                 s.send(evil, zmq.NOBLOCK)
         # 4. a CURVE session recorded, then replayed on a new connection
         rec = Recorder(pb)
         once = curve_dealer(ctx, None, b"once\x001", COOKIE, rec.addr)
-        once.send(batch([hello("once"), (target, "delivered-once")]))
+        once.send(hello("once"))
+        once.send(batch([(target, "delivered-once")]))
         deadline = time.monotonic() + 10
         while b"delivered-once" not in rec.sent and \
                 time.monotonic() < deadline:
@@ -128,12 +132,12 @@ def test_fuzz_live_node(tmp_path):
                 time.sleep(0.3)
         # 5. an authenticated peer sending mutated frames
         good = curve_dealer(ctx, pb, b"fuzz\x001", COOKIE)
-        good.send(batch([hello("fuzz")]))
+        good.send(hello("fuzz"))
         valid = [batch([(999999, "x" * rng.randrange(100)), ("hb",)]),
                  batch([("x", 999999, None, "r"), ("mon", 1, 2, 3),
                         ("spawn", 1), ("d", 1), ("members", [1, 2]),
                         ("hello",), ("l", 2 ** 70, None), ("unreg",)]),
-                 _transport.heartbeat_frame(5), batch([])]
+                 _transport.heartbeat_frame(5), batch([]), hello("fuzz")]
         for i in range(3000):
             f = bytearray(rng.choice(valid))
             how = i % 5
@@ -157,7 +161,8 @@ def test_fuzz_live_node(tmp_path):
         time.sleep(0.5)
         # the node still serves: a fresh authenticated peer gets through
         good2 = curve_dealer(ctx, pb, b"fuzz2\x001", COOKIE)
-        good2.send(batch([hello("fuzz2"), (target, "still-alive")]))
+        good2.send(hello("fuzz2"))
+        good2.send(batch([(target, "still-alive")]))
         # and a real node joins and talks
         a = NodeProc("idle", {"name": "a", "wait_nodes": 1, "hello_to": "b",
                               "lifetime": 60, "stop_file": stop,

@@ -46,5 +46,6 @@ def test_mixed_serializers_are_refused(procs):
     b.kill()
     b.output_done()
     err = "".join(b.stderr)
-    assert "refused: a msgpack batch (this node uses pickle)" in err, err
+    # the hello says which: a node of the other kind is never admitted
+    assert "refused: a msgpack hello (this node uses pickle)" in err, err
     assert "serializer" in err

@@ -12,7 +12,7 @@ from actors import _transport as t
 def records_of(frames, codec=t.PICKLE):
     out = []
     for f in frames:
-        kind, body = t.decode(f, codec)
+        kind, seq, body = t.decode(f, codec)
         assert kind == "B"
         out.extend(body)
     return out
@@ -52,12 +52,96 @@ def test_frames_over_max_size_are_cut_not_lost():
 
 @pytest.mark.parametrize("frame", [
     b"", b"\xa7", b"xyB", t.BATCH + b"garbage", t.MAGIC + b"Z",
-    t.HEARTBEAT + b"-1", t.HEARTBEAT + b"9" * 30,
-    t.BATCH + __import__("pickle").dumps({"not": "a list"}),
+    t.HEARTBEAT + b"-1", t.HEARTBEAT + b"9" * 30, t.HEARTBEAT + b"5",
+    t.HEARTBEAT + b"5:", t.HEARTBEAT + b"1:" + b"9" * 30,
+    t.BATCH + bytes(8) + __import__("pickle").dumps({"not": "a list"}),
+    t.BATCH + bytes(5),
 ])
 def test_bad_frames_raise_badframe(frame):
     with pytest.raises(t.BadFrame):
         t.decode(frame)
+
+
+def test_batches_are_numbered_and_heartbeats_say_the_last():
+    recs = [(i, "m%d" % i) for i in range(t.RECORDS_PER_FRAME * 2 + 1)]
+    frames = t.encode_batch(recs, 1 << 24, None, seq=7)
+    assert [t.decode(f)[1] for f in frames] == [7, 8, 9]
+    assert records_of(frames) == recs
+    assert [t.decode(f)[1] for f in t.encode_batch(recs, 1 << 24, None)] \
+        == [0, 0, 0]                      # unsequenced: a seed's hello
+    assert t.decode(t.heartbeat_frame(12, 9)) == ("H", 9, 12)
+
+
+def test_a_record_left_out_takes_no_number():
+    frames = t.encode_batch([(1, threading.Lock())], 1 << 20,
+                            lambda rec, err: None, seq=3)
+    assert frames == []
+
+
+ONLY_SENDER = '''
+import sys, types
+mod = types.ModuleType("only_on_the_sender")
+exec("class Thing:\\n    def __init__(self, x):\\n        self.x = x\\n",
+     mod.__dict__)
+sys.modules[mod.__name__] = mod
+'''
+
+
+def test_a_record_that_does_not_decode_costs_only_itself():
+    """A class only the sender has, anywhere in a record: that record
+    comes back as an UNDECODABLE record (with the ids an answer needs),
+    every other record intact and in order."""
+    import sys
+    ns = {}
+    exec(ONLY_SENDER, ns)
+    Thing = ns["mod"].Thing
+    recs = [(1, "a"), (2, Thing(1)), ("q", 5, 6, 7, [{"k": Thing(2)}]),
+            (3, "c"), ("r", 8, 9, (Thing,), None), (4, frozenset([1])),
+            ("x", 10, "sender", ValueError(Thing(3)))]
+    recs += [(5, i) for i in range(1000)]
+    frame, = t.encode_batch(recs, 1 << 24, None, seq=1)
+    del sys.modules["only_on_the_sender"]
+    kind, seq, got = t.decode(frame)
+    assert (kind, seq) == ("B", 1)
+    assert len(got) == len(recs)
+    bad = [i for i, r in enumerate(got) if r[0] == t.UNDECODABLE]
+    assert bad == [1, 2, 4, 6]
+    assert [got[i] for i in range(len(got)) if i not in bad] == \
+        [recs[i] for i in range(len(recs)) if i not in bad]
+    assert all("only_on_the_sender.Thing" in got[i][1] for i in bad)
+    assert got[2][2:] == ("q", 5, 6, 7)      # an ask can be answered
+    assert got[4][2:] == ("r", 8, 9, None)
+    assert got[6][2:] == ("x", 10, "sender", None)
+
+
+def _rebuild_for_test(x):
+    if x == "bad":
+        raise ValueError("cannot rebuild")
+    return x
+
+
+class _Rebuilt:
+    def __init__(self, x):
+        self.x = x
+
+    def __reduce__(self):
+        return _rebuild_for_test, (self.x,)
+
+
+def test_a_function_that_raises_while_rebuilding_costs_only_its_record():
+    frame, = t.encode_batch([(1, _Rebuilt("ok")), (2, _Rebuilt("bad")),
+                             (3, _Rebuilt("ok"))], 1 << 20, None, seq=1)
+    kind, seq, got = t.decode(frame)
+    assert got[0] == (1, "ok") and got[2] == (3, "ok")
+    assert got[1][0] == t.UNDECODABLE and "cannot rebuild" in got[1][1]
+
+
+def test_a_batch_that_does_not_decode_at_all_is_a_bad_frame():
+    import pickle
+    body = bytearray(pickle.dumps([(1, "a"), (2, "b")], 5))
+    body[-3:] = b"\xff\xff\xff"
+    with pytest.raises(t.BadFrame):
+        t.decode(t.BATCH + (4).to_bytes(8, "little") + bytes(body))
 
 
 def test_the_other_serializer_is_refused_undecoded():

@@ -31,6 +31,7 @@ def _missing():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)     # its child's own bound; minutes on a busy machine
 @pytest.mark.native_only(reason="greenlet's own test suite run against the "
                          "native Tasklet; on the greenlet backend it would "
                          "test greenlet against itself")

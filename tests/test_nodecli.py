@@ -70,6 +70,27 @@ def watch():
 
 def fail():
     raise RuntimeError("the app failed")
+
+@actors.spawnable
+def where(to):
+    actors.send(to, ("at", here()))
+
+def not_marked(to):
+    actors.send(to, ("ran", here()))
+
+def spawn_on_peers(expect="1"):
+    """Spawn where() on every peer; then what no node allowed."""
+    while len(nodes()) < int(expect):
+        actors.sleep(0.05)
+    for n in sorted(nodes()):
+        actors.spawn(where, actors.self(), node=n)
+        print(actors.receive(timeout=10), flush=True)
+    try:
+        actors.spawn(not_marked, actors.self(), node=sorted(nodes())[0])
+        print("not refused", flush=True)
+    except actors.ActorError as e:
+        print("refused:", e, flush=True)
+    return 0
 '''
 
 
@@ -437,3 +458,25 @@ def test_worker_that_cannot_start(cluster, tmp_path):
         a.describe()
     assert "no certificate for node 'y.1'" in a.stderr, a.describe()
     wait_until(lambda: not processes_named("y.1"), 10, "the worker to end")
+
+
+def test_app_spawns_on_its_workers_what_it_marks(cluster):
+    """--app's module is spawnable on the workers (which never import it)
+    for its @actors.spawnable functions only."""
+    name = "s%d" % os.getpid()
+    a = cluster.start("--name", name, "--listen", addr(free_port()),
+                      "--workers", "1", "--app", "nodeapp:spawn_on_peers",
+                      "--", "1")
+    assert a.wait(START) == 0, a.describe()
+    assert "('at', '%s.1')" % name in a.stdout, a.describe()
+    assert "refused:" in a.stdout and "not spawnable here" in a.stdout, \
+        a.describe()
+    wait_until(lambda: not processes_named(name + ".1"), 10,
+               "the worker to end")
+
+
+def test_security_none_off_loopback_is_refused(cluster):
+    a = cluster.start("--name", "x", "--listen", "tcp://0.0.0.0:%d"
+                      % free_port(), "--security", "none", cookie=False)
+    assert a.wait(START) == 3, a.describe()
+    assert "--insecure" in one_line(a.stderr), a.describe()

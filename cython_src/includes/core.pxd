@@ -41,8 +41,11 @@ cdef extern from *:
     /* switch() and throw() are METH_FASTCALL methods written here: Cython's
      * wrappers would build a kwargs dict on every call, and its error paths
      * would add its own frames to the tracebacks of exceptions that travel
-     * between tasklets.  The implementations return a new reference, or
-     * NULL with the error set. */
+     * between tasklets.  The implementations take over the reference to the
+     * argument tuple (kwargs is borrowed, or None) and return a new
+     * reference, or NULL with the error set: without keyword arguments the
+     * call is a tail call, so a suspended tasklet's saved stack does not
+     * hold this wrapper's frame. */
     typedef PyObject *(*actors_method_fn)(PyObject *self, PyObject *args,
                                           PyObject *kwargs);
     static actors_method_fn actors_switch_impl, actors_throw_impl;
@@ -53,25 +56,28 @@ cdef extern from *:
                      PyObject *kwnames)
     {
         Py_ssize_t i, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        PyObject *tuple, *kwargs = NULL, *result = NULL;
+        PyObject *tuple, *kwargs, *result;
         if (!(tuple = PyTuple_New(nargs)))
             return NULL;
         for (i = 0; i < nargs; i++) {
             Py_INCREF(args[i]);
             PyTuple_SET_ITEM(tuple, i, args[i]);
         }
-        if (nkw) {
-            if (!(kwargs = PyDict_New()))
-                goto done;
-            for (i = 0; i < nkw; i++)
-                if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i),
-                                   args[nargs + i]) < 0)
-                    goto done;
+        if (!nkw)
+            return impl(self, tuple, Py_None);
+        if (!(kwargs = PyDict_New())) {
+            Py_DECREF(tuple);
+            return NULL;
         }
-        result = impl(self, tuple, kwargs ? kwargs : Py_None);
-    done:
-        Py_DECREF(tuple);
-        Py_XDECREF(kwargs);
+        for (i = 0; i < nkw; i++)
+            if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i),
+                               args[nargs + i]) < 0) {
+                Py_DECREF(tuple);
+                Py_DECREF(kwargs);
+                return NULL;
+            }
+        result = impl(self, tuple, kwargs);
+        Py_DECREF(kwargs);
         return result;
     }
 

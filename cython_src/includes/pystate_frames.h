@@ -33,7 +33,7 @@
  *
  * Only links that skip something are recorded: usually one per C->Python
  * re-entry in the tasklet (one for a plain tasklet: its first frame's entry
- * frame), so the first few records are kept in place and only more spill
+ * frame), so the first record is kept in place and only more spill
  * to the heap.  The walk costs one step per frame of the departing context
  * on every switch; it reads only that context's own frames, which are live,
  * and the GIL keeps anything else from walking or changing the chain
@@ -53,7 +53,7 @@ typedef struct {
     struct _PyInterpreterFrame *previous;  /* the original value */
 } actors_relink;
 
-#define ACTORS_RELINK_INLINE 2
+#define ACTORS_RELINK_INLINE 1
 
 typedef struct {
     struct _PyInterpreterFrame *top;     /* first frame off the C stack:

@@ -28,6 +28,8 @@ static int (*az_msg_close)(actors_zmq_msg *);
 static void *(*az_msg_data)(actors_zmq_msg *);
 static size_t (*az_msg_size)(const actors_zmq_msg *);
 static int (*az_msg_more)(const actors_zmq_msg *);
+/* a message's metadata: "User-Id" is what the ZAP handler said */
+static const char *(*az_msg_gets)(const actors_zmq_msg *, const char *);
 
 #ifdef ACTORS_ZMQ_CAN_LOAD
 /* dl_iterate_phdr callback: counts the loaded objects named libzmq*,
@@ -74,6 +76,7 @@ static int az_resolve(void *h)
     AZ_SYM(az_msg_data, "zmq_msg_data")
     AZ_SYM(az_msg_size, "zmq_msg_size")
     AZ_SYM(az_msg_more, "zmq_msg_more")
+    AZ_SYM(az_msg_gets, "zmq_msg_gets")
 #undef AZ_SYM
     return 1;
 }
