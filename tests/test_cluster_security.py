@@ -71,13 +71,16 @@ class RawPeer:
             self.out.curve_publickey, self.out.curve_secretkey = keys
             self.out.curve_serverkey = server_key
         self.out.connect(ADDR % port)
+        self.seq = 0                  # the last batch numbered
 
     def hello(self, name=None, inc=1, pub=None):
         self.out.send(_hello.encode(name or self.name, inc, self.addr, pub,
                                     "", False, []))
 
     def batch(self, records):
-        self.out.send(_transport.BATCH + pickle.dumps(records))
+        self.seq += 1
+        self.out.send(_transport.encode_batch(records, 1 << 20, None,
+                                              seq=self.seq)[0])
 
     def records(self, timeout=10.0, until=None):
         """Records of the batches the node sent, until until(rec) holds."""
@@ -85,12 +88,12 @@ class RawPeer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             # heartbeats: a silent peer is declared down after down_after
-            self.out.send(_transport.heartbeat_frame(0))
+            self.out.send(_transport.heartbeat_frame(0, self.seq))
             if not self.inbox.poll(50):
                 continue
             _, frame = self.inbox.recv_multipart()
             if frame[:3] == _transport.BATCH:
-                batch = pickle.loads(frame[3:])
+                batch = _transport.decode(frame)[2]
                 got.extend(batch)
                 if until is not None and any(until(r) for r in batch):
                     return got
@@ -276,7 +279,9 @@ def test_nothing_is_decoded_before_the_hello(tmp_path, ctx):
             ("stranger", 1, s.addr, None, "", False,
              [("n", "other", 5, 1)], "pickle")))
         time.sleep(0.5)
-        # after an accepted hello the same connection is heard
+        # after an accepted hello the same connection is heard (its batches
+        # numbered from 1, as a node numbers them per peer it said hello to)
+        s.seq = 0
         s.hello()
         s.batch([(target, "after-hello")])
         time.sleep(0.5)
