@@ -45,6 +45,8 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _interrupt
+from actors import _nodeconfig
 from actors import _hello
 from actors import _remote
 from actors import _security
@@ -60,6 +62,7 @@ NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
+_STALL_TIMEOUT = 30.0            # NodeConfig.stall_timeout's default
 _REJOIN_FOR = 600.0               # seconds a lost peer is looked for
 _REJOIN = "rejoin"                # a hello's reply field: "I declared you down"
 _monotonic = time.monotonic
@@ -94,7 +97,11 @@ class NodeConfig:
     node of a cluster must use the same one; spawnable: what other nodes
     may spawn here besides the @actors.spawnable callables ("module:qualname"
     or "module", see _remote); insecure: allow security="none" on an
-    address other than loopback (anyone reaching it can run code here)."""
+    address other than loopback (anyone reaching it can run code here);
+    stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
+    process runs, its scheduler is busy or blocked) may stay silent before
+    it is declared down (silent with the connection lost: down_after);
+    None: 30 s, or down_after if longer."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -113,10 +120,15 @@ class NodeConfig:
     serializer: str = "pickle"
     spawnable: tuple = ()
     insecure: bool = False
+    stall_timeout: float = None
+
+    def __post_init__(self):
+        _nodeconfig.validate(self)
 
 
 class _Peer:
-    __slots__ = ("name", "inc", "addr", "pub", "index", "ident", "sock",
+    __slots__ = ("mon", "connected",     # see Node.silence_allowed
+                 "name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
                  "bad", "gone", "bye_out", "bye_in", "since",
                  "out_seq", "in_seq", "undecodable")
@@ -127,6 +139,8 @@ class _Peer:
         self.addr = addr
         self.pub = pub
         self.index = index
+        self.mon = None               # _transport.connection_monitor
+        self.connected = False        # our outbox's connection is up
         self.ident = None
         self.sock = None
         self.out = []                 # records not yet framed
@@ -188,6 +202,7 @@ class Node:
         self.recv_burst = None            # reads the inbox (inbox_reader)
         self.handshakes = None            # reports refused handshakes
         self.refused = 0
+        self.join_refused = None      # why a peer refused this node
         self.refused_logged = set()
         self.addr = None
         self.cur_ident = b""
@@ -248,8 +263,17 @@ class Node:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
             deadline = _monotonic() + cfg.join_timeout
-            while not self.peers and _monotonic() < deadline:
-                actors.sleep(0.02)
+            try:
+                while not self.peers and _monotonic() < deadline and \
+                        self.join_refused is None:
+                    actors.sleep(0.02)
+            except BaseException:         # ended meanwhile (Ctrl-C)
+                self.close_now()
+                raise
+            if self.join_refused is not None:
+                self.close_now()
+                raise NodeStartError("cannot join the cluster: "
+                                     + self.join_refused)
             if not self.peers:
                 self.close_now()
                 raise NodeStartError(
@@ -303,7 +327,8 @@ class Node:
                            m.ref == r, timeout=2.0, default=None)
         for p in list(self.peers.values()):
             if p.sock is not None:
-                p.sock.close(linger)
+                _transport.close_monitored(p.sock, p.mon, linger)
+                p.sock = p.mon = None
         for s in self.seeds.values():
             s[0].close(0)
         self.peers.clear()
@@ -355,9 +380,9 @@ class Node:
         index = _core._node_id(name, inc)
         p = _Peer(name, inc, addr, pub, index)
         key = pub if self.sec.mode == "certs" else self.sec.public
-        p.sock = _transport.connect_outbox(
+        p.sock, p.mon = _transport.connect_outbox(
             self.ctx, addr, _ident(self.name, self.inc), self.sec, key,
-            self.cfg)
+            self.cfg, monitored=True)
         self.peers[name] = p
         self.by_index[index] = p
         self.lost.pop(name, None)
@@ -369,9 +394,8 @@ class Node:
         if not isinstance(name, str) or not isinstance(addr, str):
             raise ValueError("bad hello")
         if name == self.name:
-            if inc != self.inc:
-                log.warning("node %s: another node uses this name (%s)",
-                            name, addr)
+            if inc > self.inc and addr != self.addr:   # (older: a straggler)
+                self.refuse_name(name, addr, pub, inc, self.addr)
             return None
         if self.sec.binds_names:
             self.check_bound_hello(ident, name, pub)
@@ -384,6 +408,9 @@ class Node:
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler
+            if self.still_there(p):
+                self.refuse_name(name, addr, pub, inc, p.addr)
+                return None
             self.peer_down(p, "noconnection")
             p = None
         elif p is not None and reply == _REJOIN and \
@@ -414,6 +441,39 @@ class Node:
         for n, pid in names:
             self.learn_name(n, pid)
         return p
+
+    def still_there(self, p):
+        """Peer p's process is up (its connection too, and it spoke within
+        down_after): a hello from another incarnation of its name is a
+        second node of that name, not a restart."""
+        self.silence_allowed(p)           # refreshes p.connected
+        return p.connected and \
+            _monotonic() - p.last_heard <= self.cfg.down_after
+
+    def refuse_name(self, name, addr, pub, inc, taken_at):
+        """Tell a node that said hello with a name another live node of
+        the cluster has that it cannot join (its start fails); log it."""
+        why = ("node name %r is taken by the node at %s (refused: the "
+               "one at %s, incarnation %s)" % (name, taken_at, addr, inc))
+        log.error("node %s: refused a node at %s: %s", self.name, addr, why)
+        key = pub if self.sec.mode == "certs" else self.sec.public
+        try:
+            sock = _transport.connect_outbox(
+                self.ctx, addr, _ident(self.name, self.inc, b"\0refuse"),
+                self.sec, key, self.cfg)
+        except Exception as e:
+            log.debug("node %s: cannot reach %s: %s", self.name, addr, e)
+            return
+        _transport.try_send(sock, _hello.encode_refusal(why))
+        sock.close(1000)                  # linger: the frame goes first
+
+    def on_refused(self, why):
+        """Only a start waits for this (join_refused): later, it is
+        logged."""
+        if self.join_refused is None:
+            log.error("node %s: the cluster refused this node: %s",
+                      self.name, why)
+        self.join_refused = why
 
     def check_bound_hello(self, ident, name, pub):
         """Certs mode: a hello may say only the name of the certificate its
@@ -448,6 +508,8 @@ class Node:
                 if not self.trust_gossip(name, pub, p):
                     continue
                 if p is not None:
+                    if self.still_there(p):
+                        continue          # a second node of that name
                     self.peer_down(p, "noconnection")
                 q = self.add_peer(name, inc, addr, pub)
                 if self.sec.binds_names:
@@ -469,8 +531,8 @@ class Node:
         p.out = []
         p.pending.clear()
         if p.sock is not None:
-            p.sock.close(linger)
-            p.sock = None
+            _transport.close_monitored(p.sock, p.mon, linger)
+            p.sock = p.mon = None
         self.acks_pending.discard(p.name)
         if not p.bye_in and not self.stopping:
             # Silent or unreachable: a partition heals, so look for it
@@ -665,7 +727,8 @@ class Node:
         """p's queued records into numbered batch frames, pending to go."""
         out, p.out = p.out, []
         frames = _transport.encode_batch(
-            out, self.cfg.max_msg_size, _unpicklable, self.codec,
+            out, self.cfg.max_msg_size,
+            lambda rec, err, p=p: self.unsendable(p, rec, err), self.codec,
             p.out_seq + 1)
         p.out_seq += len(frames)
         p.pending.extend(frames)
@@ -681,6 +744,29 @@ class Node:
             pending.popleft()
         p.full_since = None
         return True
+
+    def unsendable(self, p, rec, err):
+        """A record for peer p that cannot be encoded (or alone exceeds
+        max_msg_size) is left out and logged; one someone waits on fails
+        that wait at once with the error instead of its timeout: an ask's
+        request (the asker here), its reply (the asker there gets an
+        error reply), a remote spawn (the spawner here)."""
+        _unpicklable(rec, err)
+        kind = rec[0]
+        if kind == "q":                   # ("q", target, asker, ref, msg)
+            _core._in_reply(rec[2], rec[3], None, _sending_error(
+                "ask(): the request cannot be sent to node %s" % p.name,
+                err))
+        elif kind == "r" and not getattr(rec[4], "_actors_unsent", False):
+            # ("r", asker, ref, value, exc): answer with the error
+            exc = _sending_error("the reply from node %s cannot be sent"
+                                 % self.name, err)
+            exc._actors_unsent = True
+            self.queue(p, ("r", rec[1], rec[2], None, exc))
+        elif kind == "spawn":             # ("spawn", key, requester, ...)
+            if self.spawn_waits.pop(rec[1], None) is not None:
+                _send(rec[2], _SpawnReply(rec[1], None, "%s: %s" % (
+                    type(err).__name__, err)))
 
     # -- receiving --------------------------------------------------------
 
@@ -746,6 +832,12 @@ class Node:
         accepted (p None): of those nothing but a hello is decoded (a
         batch is a pickle: unpickling a stranger's runs its code)."""
         head = frame[:3]
+        if head == _hello.REFUSED:        # plain text: safe from anyone
+            try:
+                self.on_refused(_hello.decode_refusal(frame))
+            except BadFrame as e:
+                self.bad_frame(p, str(e))
+            return
         if head != _hello.HELLO:
             if ident in self.departed:
                 if head != _transport.HEARTBEAT:
@@ -955,17 +1047,35 @@ class Node:
 
     # -- the tick -----------------------------------------------------------
 
+    def silence_allowed(self, p):
+        """Seconds peer p may stay silent (or keep our outbox full).  While
+        our connection to it is up, libzmq's I/O thread there answers ZMTP
+        pings: its process runs and only its scheduler is busy or blocked
+        (a CPU-bound actor, time.sleep()), and what we send waits in its
+        inbox; declaring it down would lose that.  Such a peer gets
+        stall_timeout; one whose connection is gone (dead, stopped,
+        unreachable: no PONG) gets down_after."""
+        if p.mon is not None:
+            p.connected = _transport.connection_state(p.mon, p.connected)
+        cfg = self.cfg
+        if not p.connected:
+            return cfg.down_after
+        if cfg.stall_timeout is None:
+            return max(_STALL_TIMEOUT, cfg.down_after)
+        return cfg.stall_timeout
+
     def tick(self, now):
         cfg = self.cfg
         self.next_tick = now + cfg.heartbeat
         self.ticks += 1
         load = _core._stats()["processes"]
         for p in list(self.peers.values()):
+            limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
-                    now - p.full_since > cfg.down_after:
+                    now - p.full_since > limit:
                 self.peer_down(p, "noconnection")
                 continue
-            if now - p.last_heard > cfg.down_after:
+            if now - p.last_heard > limit:
                 self.peer_down(p, "noconnection")
                 continue
             if not p.pending:             # so out_seq has all gone
@@ -1018,6 +1128,14 @@ def _record_name(kind, a, b):
 def _unpicklable(rec, err):
     log.error("actors cluster: dropped a record that cannot be sent "
               "(%s): %.200r", err, rec)
+
+
+def _sending_error(what, err):
+    """The exception a waiter gets for a record that could not be sent:
+    ValueError for one too big (max_msg_size), TypeError for one the
+    serializer refused; plain types, so that it crosses either codec."""
+    cls = ValueError if isinstance(err, ValueError) else TypeError
+    return cls("%s: %s: %s" % (what, type(err).__name__, err))
 
 
 def _msgpack_portable(node, reason):
@@ -1130,15 +1248,28 @@ def run_node(config, main, args=(), kwargs=None):
     if not isinstance(config, NodeConfig):
         raise TypeError("node= takes a NodeConfig")
     node = Node(config)
-    node.start()
-    _node = node
+    stopper = _interrupt.install(node)
     try:
-        return main(*args, **(kwargs or {}))
-    finally:
         try:
-            node.stop()
+            node.start()
+        except BaseException:
+            if stopper is not None:
+                stopper.close()
+            raise
+        _node = node
+        try:
+            return main(*args, **(kwargs or {}))
         finally:
-            _node = None
+            try:
+                node.stop()
+            finally:
+                _node = None
+                if stopper is not None:
+                    stopper.close()
+    except _core._ExitSignal:
+        if stopper is not None and stopper.fired:
+            raise KeyboardInterrupt from None     # Ctrl-C: run() raises it
+        raise
 
 
 def _current():

@@ -24,6 +24,7 @@ import msgpack
 from actors._transport import MAGIC, BadFrame
 
 HELLO = MAGIC + b"J"
+REFUSED = MAGIC + b"N"            # a hello refused: msgpack of one str
 _MAX_NAME = 255
 _MAX_ADDR = 1024
 
@@ -95,3 +96,20 @@ def decode(frame):
             raise BadFrame("bad hello: pid") from None
         names.append((n, pid))
     return ("hello", name, inc, addr, pub, to_addr, reply, names, serializer)
+
+
+def encode_refusal(why):
+    """The answer to a hello whose node may not join (its name is taken):
+    plain text, so that a node decodes it from a connection it does not
+    know yet (its start fails with it)."""
+    return REFUSED + msgpack.packb(str(why)[:1000], use_bin_type=True)
+
+
+def decode_refusal(frame):
+    if bytes(frame[:3]) != REFUSED:
+        raise BadFrame("not a refusal")
+    try:
+        v = msgpack.unpackb(frame[3:], raw=False, max_ext_len=0)
+    except Exception as e:
+        raise BadFrame("bad refusal: %s" % type(e).__name__) from None
+    return _str(v, 1000, "refusal")

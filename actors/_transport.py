@@ -421,14 +421,24 @@ def tolerant_loads(body, error):
 
 def _zmtp_heartbeats(sock, cfg):
     """ZMTP PING/PONG on the connection (libzmq >= 4.2), beside the node's
-    own heartbeats: libzmq itself drops a dead TCP connection (and the
-    DEALER reconnects) instead of waiting for the kernel to notice."""
+    own heartbeats: libzmq's I/O thread answers them, so a connection
+    stays up while the node's thread is busy or blocked, and libzmq itself
+    drops a dead one (the DEALER reconnects; connection_monitor reports
+    it).  Only safe with an inbox that never stops reading (bind_inbox)."""
     try:
-        sock.heartbeat_ivl = max(1, int(cfg.heartbeat * 1000))
-        sock.heartbeat_timeout = max(1, int(cfg.down_after * 1000))
+        sock.heartbeat_ivl = max(10, int(cfg.heartbeat * 1000))
+        sock.heartbeat_timeout = max(100, int(cfg.down_after * 1000))
         sock.heartbeat_ttl = max(100, int(cfg.down_after * 1000))
     except (AttributeError, zmq.ZMQError):
         pass                              # an older libzmq: node-level only
+
+
+def _ipv6(sock):
+    """Accept tcp://[::1]:port and dual-stack addresses."""
+    try:
+        sock.ipv6 = 1
+    except (AttributeError, zmq.ZMQError):
+        pass
 
 
 def recv_burst(sock, limit, user_ids=False):
@@ -517,6 +527,54 @@ def refused_handshakes(mon):
         out.append("%s: %s" % (what, why.replace("PROTOCOL_ERROR_", "")))
 
 
+def _connection_events():
+    up = int(getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", 0)) or \
+        int(zmq.EVENT_CONNECTED)
+    return up, int(zmq.EVENT_DISCONNECTED)
+
+
+def connection_monitor(sock):
+    """A PAIR socket reporting when sock's connection comes up (its
+    handshake succeeded) or goes (closed, reset, or dropped by libzmq for
+    want of a ZMTP PONG), or None where libzmq cannot monitor."""
+    up, down = _connection_events()
+    try:
+        return sock.get_monitor_socket(up | down)
+    except zmq.ZMQError:
+        return None
+
+
+def connection_state(mon, state):
+    """The connection's state after the events mon holds (read without
+    blocking): True up, False down; state if nothing happened since."""
+    up, down = _connection_events()
+    while True:
+        try:
+            frames = mon.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return state
+        except zmq.ZMQError:
+            return state
+        if len(frames) < 1 or len(frames[0]) < 6:
+            continue
+        event = int.from_bytes(frames[0][:2], "little")
+        if event & up:
+            state = True
+        elif event & down:
+            state = False
+
+
+def close_monitored(sock, mon, linger=0):
+    """Close a socket and its connection_monitor."""
+    if mon is not None:
+        try:
+            sock.disable_monitor()
+        except zmq.ZMQError:
+            pass
+        mon.close(0)
+    sock.close(linger)
+
+
 def inbox_reader(sock, user_ids=False):
     """recv_burst(limit) for the node's inbox: libzmq's functions called
     from C when they can be found (ACTORS_ZMQ_FAST=0: pyzmq's path).
@@ -537,7 +595,16 @@ def bind_inbox(ctx, address, security, cfg):
     """The node's ROUTER, bound; returns (socket, the address bound)."""
     sock = ctx.socket(zmq.ROUTER)
     sock.linger = 0
-    sock.rcvhwm = cfg.rcvhwm
+    # No receive limit: a full inbox stops libzmq reading the connection,
+    # and libzmq 4.3 then aborts (Assertion failed: !_io_error,
+    # stream_engine_base.cpp) when the peer dies and a ZMTP heartbeat
+    # timer fires, or a PING read before the stop is answered, on that
+    # stopped connection.  Flow control is the sender's: a peer whose
+    # process stops reading fills the TCP window, then its sender's
+    # outbox (SNDHWM), and is declared down.
+    sock.rcvhwm = 0
+    if "[" in address:                # tcp://[::1]:port
+        _ipv6(sock)
     sock.maxmsgsize = cfg.max_msg_size
     sock.router_handover = 1
     _zmtp_heartbeats(sock, cfg)
@@ -555,10 +622,14 @@ def bind_inbox(ctx, address, security, cfg):
     return sock, sock.getsockopt_string(zmq.LAST_ENDPOINT)
 
 
-def connect_outbox(ctx, address, ident, security, server_key, cfg):
-    """A DEALER to a peer's inbox; messages queue until it connects."""
+def connect_outbox(ctx, address, ident, security, server_key, cfg,
+                   monitored=False):
+    """A DEALER to a peer's inbox; messages queue until it connects.
+    monitored: returns (socket, its connection_monitor), the monitor
+    attached before the connection starts (no event missed)."""
     sock = ctx.socket(zmq.DEALER)
     sock.linger = 0
+    _ipv6(sock)
     sock.sndhwm = cfg.sndhwm
     sock.routing_id = ident
     sock.immediate = 0
@@ -567,8 +638,9 @@ def connect_outbox(ctx, address, ident, security, server_key, cfg):
     sock.connect_timeout = 2000       # a SYN into a partition: retry
     _zmtp_heartbeats(sock, cfg)
     security.setup_client(sock, server_key)
+    mon = connection_monitor(sock) if monitored else None
     sock.connect(address)
-    return sock
+    return (sock, mon) if monitored else sock
 
 
 def try_send(sock, frame):

@@ -447,6 +447,9 @@ def _post_request(dest, msg, waiter):
 
 # -- running a system ---------------------------------------------------------
 
+cdef object core_sigint = None    # the last handler catch_sigint installed
+
+
 cdef object catch_sigint(Scheduler s):
     """Ctrl-C while actors run: Python raises KeyboardInterrupt in whatever
     code runs when the handler fires, which may be code that must not fail
@@ -457,12 +460,21 @@ cdef object catch_sigint(Scheduler s):
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return None
+    global core_sigint
     def interrupted(signum, frame):
         if s.fatal is None:
             s.fatal = KeyboardInterrupt()
         s.sleeping = True                 # make poke() write the wake-up
         s.poke()
+    core_sigint = interrupted
     return signal.signal(signal.SIGINT, interrupted)
+
+
+def _core_sigint_handler():
+    """The SIGINT handler run() installed last (None if it installed none):
+    a layer that stops more gracefully (a cluster node) may replace it
+    while it runs, and leaves a user's own handler alone."""
+    return core_sigint
 
 
 def run(main, *args, node=None, **kwargs):
@@ -476,6 +488,7 @@ def run(main, *args, node=None, **kwargs):
             raise ActorError("run(node=...) needs a cluster layer "
                              "(_set_node_runner)")
         return run(node_runner, node, main, args, kwargs)
+    global core_sigint
     cdef Scheduler s = start_scheduler()
     cdef Process root
     previous = catch_sigint(s)
@@ -491,6 +504,7 @@ def run(main, *args, node=None, **kwargs):
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+            core_sigint = None
         stop_scheduler(s)
     if s.fatal is not None:
         raise s.fatal

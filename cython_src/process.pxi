@@ -415,7 +415,9 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     try:
         processes.pop(p.pid, None)
         p.sched.nprocs -= 1
-        if crashed:
+        if crashed and not (p.pflags & P_ROOT and
+                            isinstance(reason, KeyboardInterrupt)):
+            # (run() raises the root's KeyboardInterrupt: no second report)
             log.error("actor %r ended with an exception", p.pid,
                       exc_info=(type(reason), reason, reason.__traceback__))
         if p.mailbox:

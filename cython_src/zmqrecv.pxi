@@ -3,6 +3,8 @@
 # ask spends in the node per hop.  includes/zmq_fast.h finds the libzmq
 # pyzmq loaded; without it the node keeps pyzmq's path (_transport).
 
+import os
+
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.errno cimport errno, EAGAIN
 from libc.string cimport strerror
@@ -11,7 +13,8 @@ cdef extern from "zmq_fast.h":
     ctypedef struct actors_zmq_msg:
         pass
     int ACTORS_ZMQ_DONTWAIT
-    int actors_zmq_load()
+    int actors_zmq_load(const char *pyzmq_ext)
+    const char *actors_zmq_path()
     int (*az_msg_init)(actors_zmq_msg *)
     int (*az_msg_recv)(actors_zmq_msg *, void *, int)
     int (*az_msg_close)(actors_zmq_msg *)
@@ -23,13 +26,34 @@ cdef extern from "zmq_fast.h":
 cdef int zmq_fast_state = 0       # 1: the functions are loaded
 
 
+cdef bytes pyzmq_extension_path():
+    """The file of pyzmq's compiled backend, whose libzmq is the one to
+    use (b"" if pyzmq has none: the CFFI backend)."""
+    import sys
+    for name in ("zmq.backend.cython._zmq", "zmq.backend.cython.socket"):
+        mod = sys.modules.get(name)
+        path = getattr(mod, "__file__", None)
+        if path:
+            return os.fsencode(path)
+    return b""
+
+
 def _zmq_fast():
     """True when the C receive path can be used (libzmq >= 4.1 loaded in
     this process, i.e. after `import zmq`)."""
     global zmq_fast_state
+    cdef bytes ext
     if zmq_fast_state != 1:
-        zmq_fast_state = actors_zmq_load()
+        ext = pyzmq_extension_path()
+        zmq_fast_state = actors_zmq_load(ext)
     return zmq_fast_state == 1
+
+
+def _zmq_fast_path():
+    """The libzmq the C receive path calls (a path), None if not loaded."""
+    if zmq_fast_state != 1:
+        return None
+    return os.fsdecode(actors_zmq_path())
 
 
 cdef object take(actors_zmq_msg *m):

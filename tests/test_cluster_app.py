@@ -256,9 +256,17 @@ def idle(p):
 
 
 def node(scenario, params):
+    if ":" in scenario:               # "module:function" of another file
+        import importlib
+        mod, _, fn = scenario.partition(":")
+        main = getattr(importlib.import_module(mod), fn)
+        if getattr(main, "whole_process", False):
+            return main(params)       # it runs the node itself
+    else:
+        main = globals()[scenario]
     cfg = _cluster.NodeConfig(**params["config"])
     try:
-        result = actors.run(_cluster.run_node, cfg, globals()[scenario],
+        result = actors.run(_cluster.run_node, cfg, main,
                             (params,), {})
     except _cluster.NodeStartError as e:
         out(event="start_error", error=str(e))

@@ -32,8 +32,13 @@ static int (*az_msg_more)(const actors_zmq_msg *);
 static const char *(*az_msg_gets)(const actors_zmq_msg *, const char *);
 
 #ifdef ACTORS_ZMQ_CAN_LOAD
+/* dl_iterate_phdr callback: counts the loaded objects named libzmq*,
+ * keeping the first one's path. */
+struct az_scan { const char *path; int count; };
+
 static int az_find(struct dl_phdr_info *info, size_t size, void *out)
 {
+    struct az_scan *scan = (struct az_scan *)out;
     const char *name = info->dlpi_name, *base;
     (void)size;
     if (name == NULL || *name == '\0')
@@ -42,26 +47,19 @@ static int az_find(struct dl_phdr_info *info, size_t size, void *out)
     base = base ? base + 1 : name;
     if (strncmp(base, "libzmq", 6) != 0)
         return 0;
-    *(const char **)out = name;
-    return 1;
+    if (scan->count++ == 0)
+        scan->path = name;
+    return 0;
 }
-#endif
 
-/* 1 when a loaded libzmq >= 4.1 was found and every function resolved. */
-static int actors_zmq_load(void)
+/* Every function from handle h (dlsym on an object's handle also searches
+ * the objects it depends on, in load order). */
+static int az_resolve(void *h)
 {
-#ifdef ACTORS_ZMQ_CAN_LOAD
-    const char *path = NULL;
-    void *h, *sym;
+    void *sym;
     void (*version)(int *, int *, int *);
     int major = 0, minor = 0, patch = 0;
 
-    dl_iterate_phdr(az_find, &path);
-    if (path == NULL)
-        return 0;
-    h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);   /* kept: never dlclose'd */
-    if (h == NULL)
-        return 0;
     sym = dlsym(h, "zmq_version");
     if (sym == NULL)
         return 0;
@@ -81,9 +79,58 @@ static int actors_zmq_load(void)
     AZ_SYM(az_msg_gets, "zmq_msg_gets")
 #undef AZ_SYM
     return 1;
+}
+#endif
+
+/* 1 when the libzmq pyzmq uses (>= 4.1) was found and every function
+ * resolved.  pyzmq_ext: the path of pyzmq's extension module.  Its calls
+ * into libzmq bind the way the dynamic linker binds them: to a libzmq in
+ * the global scope if there is one (a copy loaded RTLD_GLOBAL before
+ * pyzmq), else to the one it depends on itself, which dlsym on its handle
+ * finds (a system libzmq loaded RTLD_LOCAL by another module beside the
+ * wheel's: the first libzmq* in the list of loaded objects may be that
+ * one).  Without pyzmq's extension, only a lone loaded libzmq is used,
+ * never a guess among two: one copy's zmq_msg_recv on the other's socket
+ * would crash. */
+static int actors_zmq_load(const char *pyzmq_ext)
+{
+#ifdef ACTORS_ZMQ_CAN_LOAD
+    struct az_scan scan = { NULL, 0 };
+    void *h;
+
+    if (pyzmq_ext != NULL && *pyzmq_ext != '\0') {
+        h = dlopen(pyzmq_ext, RTLD_NOW | RTLD_NOLOAD);  /* kept open */
+        if (h != NULL) {
+#ifdef RTLD_DEFAULT
+            if (dlsym(RTLD_DEFAULT, "zmq_msg_recv") != NULL)
+                return az_resolve(RTLD_DEFAULT);
+#endif
+            if (az_resolve(h))
+                return 1;
+        }
+    }
+    dl_iterate_phdr(az_find, &scan);
+    if (scan.count != 1)
+        return 0;
+    h = dlopen(scan.path, RTLD_NOW | RTLD_NOLOAD);
+    return h != NULL && az_resolve(h);
 #else
+    (void)pyzmq_ext;
     return 0;
 #endif
+}
+
+/* The path of the object az_msg_recv came from ("" if unknown). */
+static const char *actors_zmq_path(void)
+{
+#ifdef ACTORS_ZMQ_CAN_LOAD
+    Dl_info info;
+    void *sym;
+    memcpy(&sym, &az_msg_recv, sizeof sym);
+    if (sym != NULL && dladdr(sym, &info) && info.dli_fname != NULL)
+        return info.dli_fname;
+#endif
+    return "";
 }
 
 #endif

@@ -1,0 +1,89 @@
+"""Checks of NodeConfig's fields, at construction: a bad value is a
+ValueError or TypeError naming the field, never a number libzmq is handed
+(heartbeat=0 became a 1 ms ZMTP ping) or a NaN every comparison ignores."""
+from __future__ import annotations
+
+import math
+
+_SECURITY = ("cookie", "certs", "none")
+_SERIALIZERS = ("pickle", "msgpack")
+
+
+def _seconds(cfg, field, positive=True, optional=False):
+    v = getattr(cfg, field)
+    if v is None and optional:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError("NodeConfig.%s: seconds as a number%s, not %r"
+                        % (field, " or None" if optional else "", v))
+    if not math.isfinite(v):
+        raise ValueError("NodeConfig.%s must be finite, not %r" % (field, v))
+    if v < 0 or (positive and v == 0):
+        raise ValueError("NodeConfig.%s must be %s, not %r"
+                         % (field, "> 0" if positive else ">= 0", v))
+
+
+def _count(cfg, field, minimum):
+    v = getattr(cfg, field)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError("NodeConfig.%s: an int, not %r" % (field, v))
+    if v < minimum:
+        raise ValueError("NodeConfig.%s must be >= %d, not %r"
+                         % (field, minimum, v))
+
+
+def _text(cfg, field, optional=False):
+    v = getattr(cfg, field)
+    if v is None and optional:
+        return
+    if not isinstance(v, str) or not v:
+        raise TypeError("NodeConfig.%s: a non-empty str%s, not %r"
+                        % (field, " or None" if optional else "", v))
+
+
+def validate(cfg):
+    _text(cfg, "name")
+    if "\0" in cfg.name or "@" in cfg.name:
+        raise ValueError("NodeConfig.name: no '\\0' or '@' in a node name "
+                         "(%r)" % (cfg.name,))
+    _text(cfg, "listen")
+    if isinstance(cfg.seeds, (str, bytes)):
+        raise TypeError("NodeConfig.seeds: a list of addresses, not one "
+                        "string (%r)" % (cfg.seeds,))
+    try:
+        seeds = tuple(cfg.seeds)
+    except TypeError:
+        raise TypeError("NodeConfig.seeds: a list of addresses, not %r"
+                        % (cfg.seeds,)) from None
+    for s in seeds:
+        if not isinstance(s, str) or not s:
+            raise TypeError("NodeConfig.seeds: addresses are non-empty "
+                            "strings, not %r" % (s,))
+    _seconds(cfg, "heartbeat")
+    _seconds(cfg, "down_after")
+    if cfg.down_after < cfg.heartbeat:
+        raise ValueError("NodeConfig.down_after (%r) must be at least one "
+                         "heartbeat (%r)" % (cfg.down_after, cfg.heartbeat))
+    _seconds(cfg, "stall_timeout", optional=True)
+    if cfg.stall_timeout is not None and cfg.stall_timeout < cfg.down_after:
+        raise ValueError("NodeConfig.stall_timeout (%r) must be at least "
+                         "down_after (%r)" % (cfg.stall_timeout,
+                                              cfg.down_after))
+    if cfg.security not in _SECURITY:
+        raise ValueError("NodeConfig.security is one of %s, not %r"
+                         % (", ".join(map(repr, _SECURITY)), cfg.security))
+    if cfg.serializer not in _SERIALIZERS:
+        raise ValueError("NodeConfig.serializer is 'pickle' or 'msgpack', "
+                         "not %r" % (cfg.serializer,))
+    _count(cfg, "max_msg_size", 1024)
+    _count(cfg, "sndhwm", 0)
+    _count(cfg, "rcvhwm", 0)
+    _seconds(cfg, "join_timeout", positive=False, optional=True)
+    _seconds(cfg, "stop_timeout", positive=False)
+    _text(cfg, "advertise", optional=True)
+    _text(cfg, "cookie_file", optional=True)
+    _text(cfg, "cert_dir", optional=True)
+    if cfg.cookie is not None and not isinstance(cfg.cookie, (str, bytes)):
+        raise TypeError("NodeConfig.cookie: str or bytes, not %s"
+                        % type(cfg.cookie).__name__)
+    return seeds
