@@ -195,7 +195,9 @@ cdef class Tasklet(TaskletBase):
             self.stack.start == NULL or not self.thread.alive)
 
     def __bool__(self):
-        return self.stack.start != NULL and self.thread.alive
+        # Still true after its thread ended, as greenlet's (until its
+        # dead is read, there).
+        return self.stack.start != NULL
 
     @property
     def run(self):
