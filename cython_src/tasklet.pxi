@@ -238,7 +238,11 @@ cdef class Tasklet(TaskletBase):
                 raise ValueError("cyclic parent chain")
             p = p._parent
         if (<TaskletBase>value).thread is not self.thread:
-            raise ValueError("parent cannot be on a different thread")
+            if self.flags & STARTED:
+                raise ValueError("parent cannot be on a different thread")
+            # Not started: it belongs to its parent's thread, as in
+            # greenlet (a switch from any other thread is refused).
+            self.thread = (<TaskletBase>value).thread
         self._parent = value
 
     @parent.deleter
@@ -563,7 +567,7 @@ cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
         if not target.thread.alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
-        return usage_error("cannot switch to a tasklet of a different thread")
+        return other_thread_error(<_ThreadState>stp, target)
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
     (<_ThreadState>stp).args = args
@@ -573,6 +577,16 @@ cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
             switch_stack(<_ThreadState>stp, target) < 0:
         return NULL
     return take_result(<_ThreadState>stp)
+
+
+cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
+    # greenlet's message, which callers match on
+    try:
+        message = ("Cannot switch to a different thread\n\tCurrent:  %r\n"
+                   "\tExpected: %r" % (st.main, target.thread.main))
+    except BaseException as e:
+        return actors_set_error(<PyObject *>e)
+    return usage_error(message)
 
 
 cdef PyObject *usage_error(str message) noexcept:
@@ -672,9 +686,14 @@ cdef void resumed(_ThreadState st) noexcept:
 
 
 cdef void call_trace(_ThreadState st, TaskletBase origin) noexcept:
-    event = "switch" if st.exc is None else "throw"
+    # What this switch delivers is taken before the tracer runs, as
+    # greenlet does: a tracer that switches elsewhere and back would
+    # otherwise hand this context what those other switches carried.
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    event = "switch" if exc is None else "throw"
     try:
         st.trace(event, (origin, st.current))
+        st.args, st.kwargs, st.exc = args, kwargs, exc
     except BaseException as e:
         # The tracer's error replaces what the switch delivers, and a tracer
         # that fails is dropped (greenlet does the same).
@@ -770,6 +789,9 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
     if r == NULL:
         exc = <object>actors_fetch_error()   # no run: that is the error
         Py_XDECREF(<PyObject *>exc)
+        # It never ran: startable again once this ends, as greenlet's
+        # start fails before the greenlet exists.
+        self.flags &= ~STARTED
     else:
         run = <object>r
         Py_XDECREF(r)

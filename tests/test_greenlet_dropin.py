@@ -335,3 +335,102 @@ def test_run_lookup_error_raises_in_the_caller():
     with pytest.raises(Boom):
         g.switch()
     assert not g.dead
+
+
+def test_failed_run_lookup_leaves_it_unstarted():
+    """A parent whose run cannot be looked up is never started: each
+    switch that falls through to it tries again and raises again."""
+    class Parent(greenlet):
+        def __getattribute__(self, name):
+            if name == "run":
+                raise Boom("no run")
+            return greenlet.__getattribute__(self, name)
+
+    parent = Parent()
+    seen = []
+    child = greenlet(lambda: seen.append(42), parent)
+    with pytest.raises(Boom):
+        child.switch()          # child ends; starting its parent fails
+    assert seen == [42] and child.dead and not parent.dead
+    with pytest.raises(Boom):
+        child.switch()          # dead: to its parent, which fails again
+    assert seen == [42]
+
+
+# -- threads ----------------------------------------------------------------
+
+def test_unstarted_takes_its_parents_thread():
+    """greenlet lets an unstarted greenlet take a parent of another thread;
+    it then belongs to that thread, and a switch from here is refused with
+    greenlet's message."""
+    box = {}
+    ready, done = threading.Event(), threading.Event()
+
+    def other():
+        box["main"] = getcurrent()
+        ready.set()
+        done.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    ready.wait(10)
+    try:
+        ran = []
+        g = greenlet(lambda: ran.append(1))
+        g.parent = box["main"]
+        with pytest.raises(error) as exc:
+            g.switch()
+        assert "Cannot switch to a different thread" in str(exc.value)
+        assert "Current" in str(exc.value) and "Expected" in str(exc.value)
+        assert ran == []
+    finally:
+        done.set()
+        t.join(10)
+    # greenlet notices the thread's end a moment later (actors at once)
+    deadline = time.monotonic() + 5
+    while True:
+        with pytest.raises(error) as exc:
+            g.switch()
+        if "exited" in str(exc.value) or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert str(exc.value) == ("cannot switch to a different thread (which "
+                              "happens to have exited)")
+    assert ran == []
+
+
+def test_tracer_switching_away_keeps_what_the_switch_delivers():
+    """A tracer that switches elsewhere during a tasklet's start: the
+    tasklet still gets the arguments its own switch carried (greenlet takes
+    them before calling the tracer)."""
+    out = _check("""
+        from actors.greenlet import getcurrent, greenlet, settrace
+
+        results = []
+        pending = [True]
+
+        def tracer(event, args):
+            if pending[0]:
+                pending[0] = False
+                g2.switch("g2 from tracer")
+
+        def g1_run(arg):
+            results.append(("g1 arg", arg))
+            return "g1 done"
+
+        def g2_run(arg):
+            results.append(("g2 arg", arg))
+            getcurrent().parent.switch("from g2")
+            return "g2 done"
+
+        g1, g2 = greenlet(g1_run), greenlet(g2_run)
+        settrace(tracer)
+        results.append(("main", g1.switch("g1 from main")))
+        results.append(("main", g1.switch("into the tracer")))
+        settrace(None)
+        results.append(("main", g2.switch()))
+        print("RESULTS", results)
+    """)
+    assert ("RESULTS [('g2 arg', 'g2 from tracer'), ('main', 'from g2'), "
+            "('g1 arg', 'g1 from main'), ('main', 'g1 done'), "
+            "('main', 'g2 done')]") in out, out
