@@ -12,6 +12,7 @@ cdef enum:
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
     RUN_SET = 8         # a Tasklet's run was given (it may be None)
+    RUN_LOOKED_UP = 16  # the caller looked run up for the start: in _args
 
 cdef object Context = contextvars.Context
 cdef object MAIN_TOKEN = object()     # marks the creation of a main tasklet
@@ -25,6 +26,13 @@ class TaskletError(Exception):
 class TaskletExit(BaseException):
     """Thrown into a suspended tasklet to end it (greenlet's GreenletExit);
     a tasklet ended by it returns the exception to its parent."""
+
+
+# Named as greenlet names them: tracebacks, reprs and logs of code written
+# for greenlet show these names (actors.TaskletExit is the same class).
+TaskletError.__name__ = TaskletError.__qualname__ = "error"
+TaskletExit.__name__ = TaskletExit.__qualname__ = "GreenletExit"
+TaskletError.__module__ = TaskletExit.__module__ = "actors.greenlet"
 
 
 @cython.final
@@ -181,9 +189,14 @@ cdef class Tasklet(TaskletBase):
 
     @property
     def dead(self):
-        return bool(self.flags & STARTED) and self.stack.start == NULL
+        # A tasklet left suspended by a thread that ended can never run
+        # again: dead, as greenlet reports it.
+        return bool(self.flags & STARTED) and (
+            self.stack.start == NULL or not self.thread.alive)
 
     def __bool__(self):
+        # Still true after its thread ended, as greenlet's (until its
+        # dead is read, there).
         return self.stack.start != NULL
 
     @property
@@ -210,25 +223,31 @@ cdef class Tasklet(TaskletBase):
     def parent(self):
         return self._parent
 
+    # The errors and messages are greenlet's: code written for it
+    # matches on them.
     @parent.setter
     def parent(self, value):
         if self.flags & MAIN:
-            raise AttributeError("cannot set the parent of a main tasklet")
+            raise AttributeError("cannot set the parent of a main greenlet")
         if not isinstance(value, Tasklet):
-            raise TypeError("parent must be a tasklet, not %s"
-                            % type(value).__name__)
+            raise TypeError("GreenletChecker: Expected any type of greenlet, "
+                            "not %s" % actors_type_name(value))
         cdef TaskletBase p = value
         while p is not None:
             if p is self:
                 raise ValueError("cyclic parent chain")
             p = p._parent
         if (<TaskletBase>value).thread is not self.thread:
-            raise ValueError("parent cannot be on a different thread")
+            if self.flags & STARTED:
+                raise ValueError("parent cannot be on a different thread")
+            # Not started: it belongs to its parent's thread, as in
+            # greenlet (a switch from any other thread is refused).
+            self.thread = (<TaskletBase>value).thread
         self._parent = value
 
     @parent.deleter
     def parent(self):
-        raise AttributeError("can't delete a tasklet's parent")
+        raise AttributeError("can't delete attribute")
 
     @property
     def gr_frame(self):
@@ -242,8 +261,8 @@ cdef class Tasklet(TaskletBase):
         cdef PyObject **slot
         if self is self.thread.current:
             if self.thread is not thread_state():
-                raise ValueError("cannot read the context of a tasklet running "
-                                 "in another thread")
+                raise ValueError("cannot get context of a greenlet that is "
+                                 "running in a different thread")
             slot = actors_thread_context(self.thread.tstate)
         else:
             slot = actors_pystate_context(&self.pystate)
@@ -253,11 +272,12 @@ cdef class Tasklet(TaskletBase):
     def gr_context(self, value):
         cdef PyObject **slot
         if value is not None and type(value) is not Context:
-            raise TypeError("gr_context must be a contextvars.Context or None")
+            raise TypeError("greenlet context must be a contextvars.Context "
+                            "or None")
         if self is self.thread.current:
             if self.thread is not thread_state():
-                raise ValueError("cannot set the context of a tasklet running "
-                                 "in another thread")
+                raise ValueError("cannot set context of a greenlet that is "
+                                 "running in a different thread")
             slot = actors_thread_context(self.thread.tstate)
             actors_thread_context_changed(self.thread.tstate)
         else:
@@ -280,18 +300,26 @@ cdef class Tasklet(TaskletBase):
         raise AttributeError("can't delete context attribute")
 
     def __repr__(self):
-        # The words greenlet uses, which code written for it may look for.
-        if self.flags & MAIN:
-            state = "current active main" if self is self.thread.current \
-                else "suspended active main"
-        elif self.stack.start != NULL:
-            state = "current active started" if self is self.thread.current \
-                else "suspended active started"
-        elif self.flags & STARTED:
-            state = "dead"
+        # greenlet's format, which code and logs written for it parse; otid
+        # identifies the thread (its state object here).
+        cdef bint gone = not self.thread.alive
+        name = actors_type_name(self)
+        if self.dead:
+            return "<%s object at %#x (otid=%#x) %sdead>" % (
+                name, id(self), id(self.thread),
+                "(thread exited) " if gone else "")
+        if gone:
+            where = " (thread exited)"
+        elif self is self.thread.current and self.thread is thread_state():
+            where = " current"
         else:
-            state = "pending"
-        return "<%s object at %#x %s>" % (type(self).__name__, id(self), state)
+            where = " suspended" if self.flags & STARTED else ""
+        return "<%s object at %#x (otid=%s)%s%s%s%s>" % (
+            name, id(self), "%#x" % id(self.thread) if self.flags & STARTED
+            else "0x(nil)", where,   # greenlet binds a thread at the start
+            " active" if self.stack.start != NULL else "",
+            " started" if self.flags & STARTED else " pending",
+            " main" if self.flags & MAIN else "")
 
 
 cdef inline bint tasklet_suspended(PyObject *o) noexcept:
@@ -516,6 +544,62 @@ cdef extern from *:
 actors_lazy_dict(<PyTypeObject *>Tasklet)
 
 
+# greenlet's __dict__ can be replaced by another dict (Cython's descriptor
+# only reads it), and its errors name the type as C does (tp_name).
+cdef extern from *:
+    """
+    static PyObject *
+    actors_dict_get(PyObject *self, void *closure)
+    {
+        return PyObject_GenericGetDict(self, closure);
+    }
+    static int
+    actors_dict_set(PyObject *self, PyObject *value, void *closure)
+    {
+        if (value == NULL) {
+            PyErr_SetString(PyExc_TypeError, "__dict__ may not be deleted");
+            return -1;
+        }
+        if (!PyDict_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "__dict__ must be a dictionary");
+            return -1;
+        }
+        return PyObject_GenericSetDict(self, value, closure);
+    }
+    static PyGetSetDef actors_dict_getset = {
+        "__dict__", actors_dict_get, actors_dict_set, NULL, NULL};
+    static int
+    actors_settable_dict(PyTypeObject *type)
+    {
+        PyObject *descr = PyDescr_NewGetSet(type, &actors_dict_getset);
+        int r;
+        if (!descr)
+            return -1;
+        r = PyDict_SetItemString(type->tp_dict, "__dict__", descr);
+        Py_DECREF(descr);
+        PyType_Modified(type);
+        return r;
+    }
+    /* Attribute lookups on o may run Python code (a __getattribute__ or
+       __getattr__ of a subclass of base). */
+    static int
+    actors_own_getattr(PyObject *o, PyTypeObject *base)
+    {
+        return Py_TYPE(o)->tp_getattro != base->tp_getattro;
+    }
+    static PyObject *
+    actors_type_name(PyObject *o)
+    {
+        return PyUnicode_FromString(Py_TYPE(o)->tp_name);
+    }
+    """
+    int actors_settable_dict(PyTypeObject *type) except -1
+    str actors_type_name(object o)
+    bint actors_own_getattr(object o, PyTypeObject *base)
+
+actors_settable_dict(<PyTypeObject *>Tasklet)
+
+
 # The implementations take over the reference to `args` that the C wrapper
 # (core.pxd) hands them, so that the wrapper's frame is gone (a tail call)
 # before they switch: a suspended tasklet's saved stack does not carry it.
@@ -523,6 +607,9 @@ actors_lazy_dict(<PyTypeObject *>Tasklet)
 cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
     cdef object a = <object>args
     Py_XDECREF(args)                      # `a` holds the one handed over
+    if (<TaskletBase>self).stack.start == NULL and \
+            needs_greenlet_path(<TaskletBase>self):
+        return switch_greenlet_way(<Tasklet>self, a, kwargs, None)
     return switch_to(<TaskletBase>self, a, kwargs, None)
 
 
@@ -537,11 +624,59 @@ cdef PyObject *throw_impl(self, PyObject *args, kwargs) noexcept:
         exc = _throw_args(*a, **(kwargs or {}))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
+    if (<TaskletBase>self).stack.start == NULL and \
+            needs_greenlet_path(<TaskletBase>self):
+        return switch_greenlet_way(<Tasklet>self, None, None, exc)
     return switch_to(<TaskletBase>self, None, None, exc)
 
 
 actors_install_methods(<PyTypeObject *>Tasklet, <actors_method_fn>switch_impl,
                        <actors_method_fn>throw_impl)
+
+
+cdef bint needs_greenlet_path(TaskletBase t) noexcept:
+    """A switch to a dead tasklet, or a start whose run lookup may run
+    Python code (a subclass's run or __getattribute__)."""
+    if t.flags & STARTED:
+        return True                       # not running: dead
+    return not t.flags & RUN_SET or \
+        actors_own_getattr(t, <PyTypeObject *>Tasklet)
+
+
+@cython.profile(False)
+cdef PyObject *switch_greenlet_way(Tasklet target, args, kwargs,
+                                   exc) noexcept:
+    """greenlet's switch into a dead or unstarted greenlet.  A dead target
+    passes what it is sent on to its first live parent (a thrown
+    GreenletExit arriving as a value, as one a tasklet ends with).  An
+    unstarted one has its run looked up here, in the caller, before its
+    stack exists, as greenlet's start does: a lookup that switches into the
+    tasklet starts it, and this switch then resumes it like any other."""
+    cdef TaskletBase t = target
+    cdef PyObject *r
+    if t.flags & STARTED and t.stack.start == NULL:
+        if isinstance(exc, TaskletExit):
+            args, kwargs, exc = (exc,), None, None
+        while t.flags & STARTED and t.stack.start == NULL:
+            t = t._parent
+    if t.flags & STARTED or t.thread is not thread_state() or \
+            not isinstance(t, Tasklet):
+        return switch_to(t, args, kwargs, exc)
+    target = <Tasklet>t
+    if target.flags & RUN_SET and \
+            not actors_own_getattr(target, <PyTypeObject *>Tasklet):
+        return switch_to(target, args, kwargs, exc)
+    r = actors_getattr(<PyObject *>target, "run")
+    if r == NULL:
+        return NULL
+    run = <object>r
+    Py_XDECREF(r)
+    if not target.flags & STARTED:
+        target._args = run
+        target.flags |= RUN_LOOKED_UP
+    elif target.stack.start == NULL:      # started and ended meanwhile
+        return switch_greenlet_way(target, args, kwargs, exc)
+    return switch_to(target, args, kwargs, exc)
 
 
 cdef object make_exception(typ, val, tb):
@@ -622,7 +757,7 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
         if not target.thread.alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
-        return usage_error("cannot switch to a tasklet of a different thread")
+        return other_thread_error(st, target)
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
     st.args = args
@@ -631,6 +766,16 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
     if target is not st.current and switch_stack(st, target) < 0:
         return NULL
     return take_result(st)
+
+
+cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
+    # greenlet's message, which callers match on
+    try:
+        message = ("Cannot switch to a different thread\n\tCurrent:  %r\n"
+                   "\tExpected: %r" % (st.main, target.thread.main))
+    except BaseException as e:
+        return actors_set_error(<PyObject *>e)
+    return usage_error(message)
 
 
 cdef PyObject *usage_error(str message) noexcept:
@@ -730,9 +875,14 @@ cdef void resumed(_ThreadState st) noexcept:
 
 
 cdef void call_trace(_ThreadState st, TaskletBase origin) noexcept:
-    event = "switch" if st.exc is None else "throw"
+    # What this switch delivers is taken before the tracer runs, as
+    # greenlet does: a tracer that switches elsewhere and back would
+    # otherwise hand this context what those other switches carried.
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    event = "switch" if exc is None else "throw"
     try:
         st.trace(event, (origin, st.current))
+        st.args, st.kwargs, st.exc = args, kwargs, exc
     except BaseException as e:
         # The tracer's error replaces what the switch delivers, and a tracer
         # that fails is dropped (greenlet does the same).
@@ -808,7 +958,19 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
     cdef PyObject *r
     # run is looked up even when an exception was thrown in before the
     # start, as greenlet does.
-    if self.flags & RUN_SET:
+    if self.flags & RUN_LOOKED_UP:
+        # The caller looked it up (switch_greenlet_way); a run given but
+        # not used is dropped here, in the tasklet, as greenlet drops it
+        # (its finalizer may switch).
+        run = self._args
+        self._args = None
+        self.flags &= ~(RUN_LOOKED_UP | RUN_SET)
+        unused = self._run
+        self._run = None
+        del unused
+        Py_INCREF(<PyObject *>run)
+        r = <PyObject *>run
+    elif self.flags & RUN_SET:
         run = self._run
         self._run = None
         self.flags &= ~RUN_SET
@@ -819,6 +981,9 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
     if r == NULL:
         exc = <object>actors_fetch_error()   # no run: that is the error
         Py_XDECREF(<PyObject *>exc)
+        # It never ran: startable again once this ends, as greenlet's
+        # start fails before the greenlet exists.
+        self.flags &= ~STARTED
     else:
         run = <object>r
         Py_XDECREF(r)

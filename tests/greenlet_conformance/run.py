@@ -46,12 +46,11 @@ if actors.BACKEND != "native":
                       % actors.BACKEND)
 
 from actors.greenlet import (  # noqa: F401
-    GreenletExit, error, getcurrent, gettrace, greenlet, settrace)
+    CLOCKS_PER_SEC, GREENLET_USE_CONTEXT_VARS, GREENLET_USE_GC,
+    GREENLET_USE_STANDARD_THREADING, GREENLET_USE_TRACING, GreenletExit,
+    __version__, enable_optional_cleanup, error, getcurrent,
+    get_clocks_used_doing_optional_cleanup, gettrace, greenlet, settrace)
 from actors.greenlet import __all__  # noqa: F401
-
-# test_gc and test_leaks assert this at import time.  It is true of
-# actors' tasklets: they are GC-tracked and traverse their saved frames.
-GREENLET_USE_GC = True
 '''
 
 SHIM_GREENLET_C = '''\
