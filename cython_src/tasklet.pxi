@@ -610,7 +610,10 @@ cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
     if (<TaskletBase>self).stack.start == NULL and \
             needs_greenlet_path(<TaskletBase>self):
         return switch_greenlet_way(<Tasklet>self, a, kwargs, None)
-    return switch_to(<TaskletBase>self, a, kwargs, None)
+    # Through the pointer: inlined here, switch_to would make this frame,
+    # which a tasklet suspended in switch() keeps on its saved stack, the
+    # size of both.
+    return switch_to_ptr(<TaskletBase>self, a, kwargs, None)
 
 
 def _throw_args(typ=TaskletExit, val=None, tb=None):
@@ -744,6 +747,10 @@ cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
                      exc)
 
 
+cdef PyObject *(*switch_to_ptr)(TaskletBase, object, object, object) noexcept
+switch_to_ptr = switch_to
+
+
 # The thread state is handed to the switching functions as an argument,
 # cast from a borrowed pointer: a function's arguments are its caller's
 # references, so the C stack of a context that never resumes (a tasklet
@@ -757,7 +764,7 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
         if not target.thread.alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
-        return other_thread_error(st, target)
+        return other_thread_error_ptr(st, target)
     if target.stack.start == NULL and target.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
     st.args = args
@@ -765,7 +772,14 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
     st.exc = exc
     if target is not st.current and switch_stack(st, target) < 0:
         return NULL
-    return take_result(st)
+    return take_result_ptr(st)
+
+
+# Called through pointers so that the compiler does not inline them into
+# switch_in: their temporaries would enlarge its frame, which every tasklet
+# suspended in a switch keeps on its saved stack.
+cdef PyObject *(*other_thread_error_ptr)(_ThreadState, TaskletBase) noexcept
+cdef PyObject *(*take_result_ptr)(_ThreadState) noexcept
 
 
 cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
@@ -776,6 +790,9 @@ cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
     return usage_error(message)
+
+
+other_thread_error_ptr = other_thread_error
 
 
 cdef PyObject *usage_error(str message) noexcept:
@@ -802,6 +819,9 @@ cdef PyObject *take_result(_ThreadState st) noexcept:
         result = (args, kwargs)
     Py_INCREF(<PyObject *>result)
     return <PyObject *>result
+
+
+take_result_ptr = take_result
 
 
 @cython.profile(False)
