@@ -1095,14 +1095,29 @@ class Node:
                     del self.departed[ident]
 
 
+def _its_own(p, who):
+    """who, the actor (or ref) a signal from peer p says it comes from: one
+    of p's own, so that an admitted node cannot send exits, links or Downs
+    as another node's actors.  None: an exit sent from outside any actor."""
+    if who is not None and who.node != p.index:
+        raise ValueError("a signal from node %s names another node's %r"
+                         % (p.name, who))
+    return who
+
+
 _HANDLERS = {
     "members": Node.on_members,
-    "x": lambda node, p, r: _core._in_exit(_pid(0, r[1]), r[2], r[3]),
-    "l": lambda node, p, r: _core._in_link(_pid(0, r[1]), r[2]),
-    "ul": lambda node, p, r: _core._in_unlink(_pid(0, r[1]), r[2]),
-    "mon": lambda node, p, r: _core._in_monitor(_pid(0, r[1]), r[2], r[3]),
-    "dm": lambda node, p, r: _core._in_demonitor(_pid(0, r[1]), r[2]),
-    "d": lambda node, p, r: _core._in_down(_pid(0, r[1]), r[2], r[3], r[4]),
+    "x": lambda node, p, r: _core._in_exit(_pid(0, r[1]), _its_own(p, r[2]),
+                                           r[3]),
+    "l": lambda node, p, r: _core._in_link(_pid(0, r[1]), _its_own(p, r[2])),
+    "ul": lambda node, p, r: _core._in_unlink(_pid(0, r[1]),
+                                              _its_own(p, r[2])),
+    "mon": lambda node, p, r: _core._in_monitor(_pid(0, r[1]),
+                                                _its_own(p, r[2]), r[3]),
+    "dm": lambda node, p, r: _core._in_demonitor(_pid(0, r[1]),
+                                                 _its_own(p, r[2])),
+    "d": lambda node, p, r: _core._in_down(_pid(0, r[1]), r[2],
+                                           _its_own(p, r[3]), r[4]),
     "spawn": Node.on_spawn,
     "spawned": Node.on_spawned,
     "reg": Node.on_reg,

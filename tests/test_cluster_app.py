@@ -10,6 +10,8 @@ import os
 import sys
 import time
 
+import pytest
+
 import actors
 from actors import _cluster, _core
 
@@ -701,3 +703,20 @@ def frail_recv(p):
     open(p["stop_file"], "w").close()
     actors.sleep(0.3)
     return "ok"
+
+
+# -- for the tests that start node processes ----------------------------------
+
+@pytest.fixture
+def procs():
+    """Node processes a test starts (with start()), killed after it."""
+    started = []
+    yield started
+    for p in started:
+        p.kill()
+
+
+def start(procs, scenario, params, **kw):
+    p = NodeProc(scenario, params, **kw)
+    procs.append(p)
+    return p

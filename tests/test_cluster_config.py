@@ -8,7 +8,7 @@ import pytest
 zmq = pytest.importorskip("zmq")
 
 from actors._cluster import NodeConfig
-from test_cluster_app import NodeProc, config, free_port
+from test_cluster_app import NodeProc, config, free_port, procs, start  # noqa: F401 (procs: a fixture)
 
 BASE = dict(name="a", listen="tcp://127.0.0.1:7001")
 
@@ -57,19 +57,6 @@ def test_good_config_is_accepted():
     assert c.down_after == 1
     NodeConfig(name="a", listen="ipc:///tmp/x", down_after=60.0)
 
-
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in started:
-        p.kill()
-
-
-def start(procs, scenario, params, **kw):
-    p = NodeProc(scenario, params, **kw)
-    procs.append(p)
-    return p
 
 
 @pytest.mark.parametrize("through", ["seed", "member"])

@@ -7,21 +7,8 @@ import pytest
 
 zmq = pytest.importorskip("zmq")
 
-from test_cluster_app import NodeProc, config, free_port
+from test_cluster_app import NodeProc, config, free_port, procs, start  # noqa: F401 (procs: a fixture)
 
-
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in started:
-        p.kill()
-
-
-def start(procs, scenario, params, **kw):
-    p = NodeProc(scenario, params, **kw)
-    procs.append(p)
-    return p
 
 
 @pytest.mark.parametrize("run", range(2))

@@ -293,6 +293,23 @@ def test_nothing_is_decoded_before_the_hello(tmp_path, ctx):
     assert r["stats"]["bad_frames_unknown"] >= 5, r["stats"]
 
 
+def test_a_peer_cannot_signal_as_another_nodes_actor(tmp_path, ctx):
+    b = start_b(tmp_path, security="none", cookie=None)
+    target = b.ready["id"]
+    try:
+        s = RawPeer(ctx, b.port, "stranger")
+        s.hello()
+        forged = _core._pid_at("elsewhere", 5, 1)
+        # an exit signal as another node's actor: refused, the target lives
+        s.batch([("x", target, forged, "boom")])
+        s.batch([(target, "after")])
+        time.sleep(0.5)
+    finally:
+        r = stop_b(b)
+    assert r["got"] == ["'after'"], r
+    assert r["stats"]["peers"]["stranger"]["bad_frames"] >= 1, r["stats"]
+
+
 def test_hello_decoding_is_strict():
     from actors._transport import BadFrame
     good = _hello.encode("n", 3, "tcp://h:1", None, "tcp://x:2", "rejoin", [])
