@@ -917,10 +917,12 @@ cdef void tasklet_main(Switch *sw) noexcept:
     cdef actors_anchor anchor
     cdef PyObject *me = sw.starting
     sw.starting = NULL
-    # Borrowed casts only (see switch_in): this frame is never resumed if
-    # the tasklet's thread ends while it is suspended.
-    run_tasklet(<TaskletBase>me,
-                <_ThreadState>(<PyObject *>(<TaskletBase>me).thread), &anchor)
+    # Borrowed pointers only (see switch_in): this frame is never resumed
+    # if the tasklet's thread ends while it is suspended.  (Cast from a
+    # PyObject * variable: cast straight from the attribute, Cython would
+    # hold a new reference to the thread state here for the whole run.)
+    cdef PyObject *stp = <PyObject *>(<TaskletBase>me).thread
+    run_tasklet(<TaskletBase>me, <_ThreadState>stp, &anchor)
     # Only C from here: this frame is abandoned by the last switch, so it
     # must hold no reference.
     finish_tasklet(me)
