@@ -6,11 +6,12 @@ of freed frame memory (a crash, or garbage in f_locals).  After dropping a
 tasklet, each test starts many others, which reuse freed root chunks and
 saved stacks, then reads the locals of a frame object of the dropped one.
 """
+import sys
 import textwrap
 
 import pytest
 
-from _subproc import assert_ok, run_in_subprocess
+from _subproc import assert_ok, describe, run_in_subprocess
 
 # Run first in every snippet: a tasklet that catches TaskletExit `survive`
 # times (parking again each time) and logs each finally and exit.
@@ -287,3 +288,39 @@ def test_cycle_ended_by_the_collector_after_surviving_twice():
         gs = churn()
         print(len(log), frames[0].f_locals["n"])
     """, "6 3\n")
+
+
+def test_thread_state_of_an_ended_thread_is_not_held_by_its_tasklets_stack():
+    # A tasklet left suspended when its thread ends is freed on 3.15 (its
+    # frames released) and kept before; either way nothing on its dead C
+    # stack may hold the thread's state: on 3.15 it must go with it.
+    r = run_in_subprocess("""
+        import gc, sys, threading
+        import actors.greenlet as greenlet
+
+        def states():
+            gc.collect(); gc.collect()
+            return sum(type(o).__name__ == "_ThreadState"
+                       for o in gc.get_objects())
+
+        def once():
+            left = []
+            def creator():
+                g = greenlet.greenlet(
+                    lambda: greenlet.getcurrent().parent.switch())
+                g.switch()
+                left.append(g)            # suspended when the thread ends
+            t = threading.Thread(target=creator)
+            t.start()
+            t.join()
+            del left[:]                   # dropped after its thread ended
+
+        once()
+        before = states()
+        for _ in range(5):
+            once()
+        print(states() - before)
+    """)
+    assert r.returncode == 0, describe(r)
+    kept = 0 if sys.version_info >= (3, 15) else 5
+    assert r.stdout.split()[-1] == str(kept), describe(r)
