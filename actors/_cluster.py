@@ -1264,14 +1264,17 @@ def run_node(config, main, args=(), kwargs=None):
         raise TypeError("node= takes a NodeConfig")
     node = Node(config)
     stopper = _interrupt.install(node)
+    # Current from the start on: peers may spawn here while this node is
+    # still joining, and what they spawn asks node_name() and nodes().
+    _node = node
     try:
         try:
             node.start()
         except BaseException:
+            _node = None
             if stopper is not None:
                 stopper.close()
             raise
-        _node = node
         try:
             return main(*args, **(kwargs or {}))
         finally:
