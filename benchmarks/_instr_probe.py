@@ -1,0 +1,112 @@
+"""One workload of instr_versions.py, run N times (collector off).
+
+    python _instr_probe.py [--valgrind] WORKLOAD IMPL N
+
+--valgrind re-runs this script under cachegrind with the same interpreter,
+so that valgrind runs where the interpreter does (inside a chroot too).
+"""
+import gc
+import os
+import subprocess
+import sys
+
+
+def switch(greenlet, getcurrent, n):
+    def pong():
+        back = ping.switch
+        while True:
+            back()
+
+    def run_ping():
+        to = pong_t.switch
+        for _ in range(n):
+            to()
+
+    pong_t = greenlet(pong)
+    ping = greenlet(run_ping)
+    ping.switch()
+
+
+def park(greenlet, getcurrent, n):
+    back = getcurrent().switch
+
+    def body():
+        back()
+
+    keep = []
+    for _ in range(n):
+        t = greenlet(body)
+        t.switch()
+        keep.append(t)
+
+
+def skynet_run(leaves):
+    import actors
+
+    def skynet(parent, num, size):
+        if size == 1:
+            actors.send(parent, num)
+            return
+        me = actors.self()
+        size //= 10
+        for i in range(10):
+            actors.spawn(skynet, me, num + i * size, size)
+        total = 0
+        for _ in range(10):
+            total += actors.receive()
+        actors.send(parent, total)
+
+    def main():
+        actors.spawn(skynet, actors.self(), 0, leaves)
+        if actors.receive() != leaves * (leaves - 1) // 2:
+            raise SystemExit("skynet: wrong sum")
+
+    actors.run(main)
+
+
+def pingpong_run(n):
+    import actors
+
+    def pong():
+        while True:
+            sender = actors.receive()
+            if sender is None:
+                return
+            actors.send(sender, 1)
+
+    def main():
+        me = actors.self()
+        p = actors.spawn(pong)
+        for _ in range(n):
+            actors.send(p, me)
+            actors.receive()
+        actors.send(p, None)
+
+    actors.run(main)
+
+
+def main(argv):
+    if argv[0] == "--valgrind":
+        cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+               "--cachegrind-out-file=/dev/null", sys.executable,
+               os.path.abspath(__file__)] + argv[1:]
+        return subprocess.call(cmd)
+    workload, impl, n = argv[0], argv[1], int(argv[2])
+    gc.disable()
+    if workload in ("switch", "park"):
+        if impl == "greenlet":
+            from greenlet import greenlet, getcurrent
+        else:
+            from actors._core import Tasklet as greenlet, getcurrent
+        globals()[workload](greenlet, getcurrent, n)
+    elif workload == "skynet":
+        skynet_run(n)
+    elif workload == "pingpong":
+        pingpong_run(n)
+    else:
+        raise SystemExit("unknown workload %r" % workload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
