@@ -570,3 +570,9 @@ def _stack_saved(pid):
     """Bytes of C stack a suspended actor keeps on the heap (benchmarks)."""
     cdef Process p = lookup(pid)
     return None if p is None else tasklet_saved(p)
+
+
+def _root_chunk(pid):
+    """Bytes of a live actor's root frame-stack chunk (tests, benchmarks)."""
+    cdef Process p = lookup(pid)
+    return None if p is None else tasklet_root_chunk(p)

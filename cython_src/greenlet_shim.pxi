@@ -110,6 +110,10 @@ cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     return 0                              # greenlet does not say
 
 
+cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
+    return 0                              # greenlet's own frame stacks
+
+
 cdef void tasklet_rearm(TaskletBase t) noexcept:
     t.flags &= ~STARTED
 

@@ -5,6 +5,8 @@ from collections import deque, namedtuple
 import itertools
 import logging
 from types import UnionType
+from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
 
 cdef extern from "deque_fast.h":
     void actors_dq_init(object deque_type)
@@ -193,6 +195,9 @@ cdef class Process(TaskletBase):
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
     cdef Scheduler sched
+
+    cdef PyObject *first_callable(self) noexcept:
+        return NULL if self.start is None else PyTuple_GET_ITEM(self.start, 0)
 
     cdef _Extra more(self):
         if self.extra is None:

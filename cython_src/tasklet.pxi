@@ -126,6 +126,11 @@ cdef class TaskletBase:
         """The body of an OWN_MAIN subtype; must not raise."""
         pass
 
+    cdef PyObject *first_callable(self) noexcept:
+        """Borrowed: what the tasklet calls first when it starts, whose
+        root chunk size may be known (chunks.pxi), or NULL."""
+        return NULL
+
     def __cinit__(self, *args, **kwargs):
         if args and args[0] is MAIN_TOKEN:
             return                        # new_thread_state sets it up
@@ -183,6 +188,9 @@ cdef class Tasklet(TaskletBase):
             self.run = run
         if parent is not None:
             self.parent = parent
+
+    cdef PyObject *first_callable(self) noexcept:
+        return <PyObject *>self._run
 
 
     # -- state --------------------------------------------------------------
@@ -294,6 +302,11 @@ cdef class Tasklet(TaskletBase):
     def _stack_saved(self):
         """Bytes of C stack this tasklet keeps on the heap (for benchmarks)."""
         return self.stack.saved
+
+    @property
+    def _root_chunk(self):
+        """Bytes of the frame-stack chunk it started with (0: none yet)."""
+        return 0 if self.chunk == NULL else actors_chunk_bytes(self.chunk)
 
     @gr_context.deleter
     def gr_context(self):
@@ -846,6 +859,8 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     cdef PyThreadState *ts = st.tstate
     st.use_tracing = actors_pystate_tracing(ts)
     if cur.start != NULL:                 # a dying tasklet keeps nothing
+        if st.current.chunk != NULL:      # did its frames outgrow the root?
+            actors_chunk_learn(ts, st.current.chunk)
         actors_pystate_save(&st.current.pystate, ts)
     st.origin = st.current
     st.target = target
@@ -935,13 +950,16 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     # and whatever its C stack held would leak.  Its thread state (st, an
     # argument) is kept alive by self.thread, run and its arguments by
     # self._run/_args/_kwargs.
-    cdef actors_chunk *chunk = chunk_alloc()
+    cdef size_t size = CHUNK_SIZE
+    if actors_hints_seen:
+        size = chunk_size_for(self.first_callable())
+    cdef actors_chunk *chunk = chunk_alloc(size)
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
     self.chunk = chunk
     self.flags |= STARTED
     actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
-                         chunk, CHUNK_SIZE)
+                         chunk, size)
     resumed(st)
     if self.flags & OWN_MAIN:
         st.args = st.kwargs = None

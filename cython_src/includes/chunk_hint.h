@@ -1,0 +1,157 @@
+/* Root frame-stack chunks sized by what the same function needed before.
+ *
+ * A tasklet starts with a small root chunk (chunks.pxi).  Frames that do
+ * not fit go to a 16 KiB chunk CPython maps itself, and a tasklet parked
+ * with frames there keeps at least a page of it resident: a million actors
+ * parked a few calls deep would cost ~7 KiB each instead of ~2.  So when a
+ * tasklet is suspended with its frames spilled past its root chunk, the
+ * room they take is recorded on the code object of its first frame (an
+ * integer in PEP 523's co_extra: no reference, nothing to free), and the
+ * next tasklet started on that function gets a root chunk of that size.
+ * Tasklets that spill only while running (and return before they park)
+ * cost nothing resident and teach nothing.
+ */
+#ifndef ACTORS_CHUNK_HINT_H
+#define ACTORS_CHUNK_HINT_H
+#include <Python.h>
+#include "pystate_compat.h"
+
+#if ACTORS_PYSTATE_SUPPORTED && PY_VERSION_HEX < 0x030C0000
+/* 3.11's _PyInterpreterFrame is internal (later headers include it). */
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#define ACTORS_UNDEF_BUILD_CORE
+#endif
+#include "internal/pycore_frame.h"
+#ifdef ACTORS_UNDEF_BUILD_CORE
+#undef Py_BUILD_CORE
+#undef ACTORS_UNDEF_BUILD_CORE
+#endif
+#endif
+
+#define ACTORS_CHUNK_HINT_MAX 8192  /* past this a root chunk saves nothing */
+
+static Py_ssize_t actors_hint_index = -1;
+static int actors_hints_seen;       /* any hint recorded yet: else skip */
+
+#if PY_VERSION_HEX >= 0x030C0000
+#define ACTORS_CODE_GET_EXTRA PyUnstable_Code_GetExtra
+#define ACTORS_CODE_SET_EXTRA PyUnstable_Code_SetExtra
+#define ACTORS_REQUEST_EXTRA PyUnstable_Eval_RequestCodeExtraIndex
+#else
+#define ACTORS_CODE_GET_EXTRA _PyCode_GetExtra
+#define ACTORS_CODE_SET_EXTRA _PyCode_SetExtra
+#define ACTORS_REQUEST_EXTRA _PyEval_RequestCodeExtraIndex
+#endif
+
+#if ACTORS_PYSTATE_SUPPORTED
+
+static inline void
+actors_chunk_hint_init(void)
+{
+    actors_hint_index = ACTORS_REQUEST_EXTRA(NULL);   /* -1: no hints */
+}
+
+/* The bytes a root chunk of ours holds (they were asked for at start). */
+static inline size_t
+actors_chunk_bytes(actors_chunk *c)
+{
+    return c->size;
+}
+
+static inline PyObject *
+actors_callable_code(PyObject *fn)
+{
+    if (PyMethod_Check(fn))
+        fn = PyMethod_GET_FUNCTION(fn);
+    return PyFunction_Check(fn) ? PyFunction_GET_CODE(fn) : NULL;
+}
+
+/* Root chunk bytes recorded for starting `fn` (a function or a method of
+ * one), or 0. */
+static inline size_t
+actors_chunk_hint(PyObject *fn)
+{
+    void *extra = NULL;
+    PyObject *code;
+    if (!actors_hints_seen || fn == NULL)
+        return 0;
+    code = actors_callable_code(fn);
+    if (code == NULL || ACTORS_CODE_GET_EXTRA(code, actors_hint_index,
+                                              &extra) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (size_t)(uintptr_t)extra;
+}
+
+static inline PyObject *
+actors_frame_code(struct _PyInterpreterFrame *f)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    return PyStackRef_AsPyObjectBorrow(f->f_executable);
+#elif PY_VERSION_HEX >= 0x030D0000
+    return f->f_executable;
+#else
+    return (PyObject *)f->f_code;
+#endif
+}
+
+/* The running tasklet, whose root chunk is `root`, is being suspended with
+ * the thread's frame stack in ts: if its frames spilled past the root,
+ * record the room they take on its first frame's code object. */
+static inline void
+actors_chunk_learn(PyThreadState *ts, actors_chunk *root)
+{
+    _PyStackChunk *c = ts->datastack_chunk, *above = NULL;
+    struct _PyInterpreterFrame *first;
+    PyObject *code;
+    void *extra = NULL;
+    size_t slots, need;
+    if (c == root || actors_hint_index < 0)
+        return;
+    /* Slots in use: the current chunk up to the top, each one below up to
+     * the top CPython recorded in it when it pushed the next. */
+    slots = (size_t)(ts->datastack_top - c->data);
+    for (; c != NULL && c != root; c = c->previous) {
+        if (c != ts->datastack_chunk)
+            slots += c->top;
+        above = c;
+    }
+    if (c != root || above == NULL)
+        return;                          /* not a chain of ours: leave it */
+    slots += root->top;
+    /* The first frame: root's data[0] is skipped (see actors_common_start);
+     * a first frame too big for the root went to the chunk above. */
+    first = (struct _PyInterpreterFrame *)(
+        root->top > 1 ? &root->data[1] : &above->data[0]);
+    code = actors_frame_code(first);
+    if (code == NULL || !PyCode_Check(code))
+        return;
+    need = offsetof(_PyStackChunk, data) + slots * sizeof(PyObject *);
+    need += need / 4;                    /* room for a little variation */
+    if (need > ACTORS_CHUNK_HINT_MAX)
+        return;
+    if (ACTORS_CODE_GET_EXTRA(code, actors_hint_index, &extra) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    if ((size_t)(uintptr_t)extra >= need)
+        return;
+    if (ACTORS_CODE_SET_EXTRA(code, actors_hint_index,
+                              (void *)(uintptr_t)need) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    actors_hints_seen = 1;
+}
+
+#else   /* no native interpreter state: no chunks, no hints */
+static inline void actors_chunk_hint_init(void) {}
+static inline size_t actors_chunk_bytes(actors_chunk *c) { (void)c; return 0; }
+static inline size_t actors_chunk_hint(PyObject *fn) { (void)fn; return 0; }
+static inline void actors_chunk_learn(PyThreadState *ts, actors_chunk *r)
+{ (void)ts; (void)r; }
+#endif
+
+#endif
