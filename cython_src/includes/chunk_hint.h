@@ -89,7 +89,9 @@ static inline PyObject *
 actors_frame_code(struct _PyInterpreterFrame *f)
 {
 #if PY_VERSION_HEX >= 0x030E0000
-    return PyStackRef_AsPyObjectBorrow(f->f_executable);
+    /* A tagged pointer; the tag is in the low bits, below any object's
+     * alignment (pycore_stackref.h, not included by 3.14's headers here). */
+    return (PyObject *)(f->f_executable.bits & ~(uintptr_t)7);
 #elif PY_VERSION_HEX >= 0x030D0000
     return f->f_executable;
 #else
