@@ -32,7 +32,9 @@
 #define ACTORS_CHUNK_HINT_MAX 8192  /* past this a root chunk saves nothing */
 
 static Py_ssize_t actors_hint_index = -1;
-static int actors_hints_seen;       /* any hint recorded yet: else skip */
+static int actors_hints_seen;       /* any hint recorded yet: else skip
+                                       (the GIL orders these; free-threaded
+                                       builds would need atomics) */
 
 #if PY_VERSION_HEX >= 0x030C0000
 #define ACTORS_CODE_GET_EXTRA PyUnstable_Code_GetExtra
