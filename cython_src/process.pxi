@@ -374,6 +374,9 @@ cdef int deliver(Process p, msg) except -1:
     """Put msg in p's mailbox (p lives in the running thread)."""
     if p.mailbox is None:
         p.mailbox = deque()
+        # Private to p, which is untracked while it lives and drops it at
+        # its end (process_exit): untracked, like p (gc_quiet.h).
+        actors_gc_untrack(p.mailbox)
     actors_dq_append(p.mailbox, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
