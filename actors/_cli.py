@@ -127,8 +127,11 @@ def _parser():
                          "terminal)")
     st.add_argument("--no-progress", dest="progress", action="store_false",
                     help="hide the progress bar")
-    st.add_argument("--gc", action="store_true",
-                    help="keep the garbage collector enabled while timing")
+    st.add_argument("--gc", dest="gc", action="store_true", default=True,
+                    help="keep the garbage collector on while timing, as "
+                         "programs run (the default)")
+    st.add_argument("--no-gc", dest="gc", action="store_false",
+                    help="turn the garbage collector off while timing")
     st.add_argument("--inject-fault", choices=("drop", "kill"),
                     help=argparse.SUPPRESS)   # tests: lose a message/actor
     st.set_defaults(func=_cmd_stress)

@@ -111,7 +111,7 @@ def _chunk_for(count):
 # -- the actor stress job -----------------------------------------------------
 
 def run_actor_stress(count, style="process", messages=1, progress=False,
-                     disable_gc=True, fault=None, stall_seconds=STALL_SECONDS):
+                     disable_gc=False, fault=None, stall_seconds=STALL_SECONDS):
     """Spawn `count` actors of `style` in a ring, pass `messages` tokens
     from each to its neighbour, collect the tokens, and return a dict of
     figures; ``ok`` is True only when nothing was missing.
@@ -291,7 +291,7 @@ def _n(x):
     return "{:,}".format(x)
 
 
-def actor_summary(r, gc_enabled=False):
+def actor_summary(r, gc_enabled=True):
     """The summary lines of run_actor_stress's figures."""
     import actors
     n = r["count"]
@@ -335,7 +335,7 @@ def actor_summary(r, gc_enabled=False):
         ("peak RSS", "%.1f MiB" % (r["peak_rss"] / 2.0 ** 20)),
         ("shutdown", _secs(r["shutdown_s"])),
         ("total time", _secs(r["total_s"])),
-        ("gc", "enabled" if gc_enabled else "disabled while timing"),
+        ("gc", "on" if gc_enabled else "off while timing (--no-gc)"),
         ("backend", actors.BACKEND),
         ("result", "OK" if r["ok"] else "FAILED (%s)" % "; ".join(problems)),
     ]
@@ -359,14 +359,13 @@ def actor_stress_command(count, style, messages, progress, gc_enabled,
 # -- the tasklet stress job ---------------------------------------------------
 
 def run_tasklet_stress(count, tasklet, getcurrent, progress=False,
-                       disable_gc=True, chunk=None):
+                       disable_gc=False, chunk=None):
     """Start and park `count` tasklets, then resume each until it finishes.
 
     `tasklet` and `getcurrent` follow the greenlet API.  Returns a dict of
     figures; ``ok`` is True only when every tasklet parked, came back with
-    its own index and finished.  With `disable_gc` the garbage collector is
-    off while timing (a million new containers would otherwise trigger
-    full collections that are not the tasklets' cost).
+    its own index and finished.  The garbage collector stays on, as
+    programs run; with `disable_gc` it is off while timing.
     """
     chunk = chunk or _chunk_for(count)
     main_switch = getcurrent().switch
@@ -447,7 +446,7 @@ def tasklet_stress_command(count, progress, gc_enabled):
     print_summary([
         ("backend", actors.BACKEND),
         ("count", "%d" % n),
-        ("gc", "enabled" if gc_enabled else "disabled while timing"),
+        ("gc", "on" if gc_enabled else "off while timing (--no-gc)"),
         ("start+park", "%.3f µs per tasklet (%.3f s total)"
          % (r["park_s"] / n * 1e6, r["park_s"])),
         ("resume+finish", "%.3f µs per tasklet (%.3f s total)"

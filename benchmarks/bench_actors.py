@@ -7,6 +7,12 @@ Erlang and PASS/MISS for the targets of issue 3::
 
     python benchmarks/bench_actors.py            # full size (several minutes)
     python benchmarks/bench_actors.py --quick    # small sizes, a smoke run
+    python benchmarks/bench_actors.py --gc both  # + an "actors, gc off" column
+
+The Python peers run with CPython's cyclic garbage collector on, as
+programs run (Erlang and Go keep theirs on too); ``--no-gc`` (``--gc off``)
+turns it off while timing in every Python peer, and ``--gc both`` measures
+the actors runtime both ways side by side.
 
 Measurements (the same programs for every peer, in benchmarks/peers/):
 
@@ -46,10 +52,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(HERE, "peers")
 
 PEERS = ("actors", "erlang", "go", "gevent", "asyncio", "greenlet", "pykka")
+# The actors runtime with the collector off while timing: a column of its
+# own with --gc both (not a peer one can pick with --peers).
+NOGC = "actors-nogc"
 LABEL = {"actors": "actors", "erlang": "Erlang", "go": "Go",
          "gevent": "gevent", "asyncio": "asyncio", "greenlet": "greenlet",
-         "pykka": "Pykka"}
-PYTHON_PEERS = ("actors", "gevent", "asyncio", "greenlet", "pykka")
+         "pykka": "Pykka", NOGC: "actors, gc off"}
+PYTHON_PEERS = ("actors", "gevent", "asyncio", "greenlet", "pykka", NOGC)
 
 MEASUREMENTS = ("skynet", "pingpong", "ask", "park", "idle", "ring",
                 "mailbox")
@@ -62,6 +71,8 @@ APPLIES = {
     "ring": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet"),
     "mailbox": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet"),
 }
+for _m in APPLIES:
+    APPLIES[_m] += (NOGC,)
 
 # Pykka runs one OS thread per actor: fewer round trips (~40 µs each) and
 # at most this many parked actors; its cells are marked with the N used.
@@ -76,6 +87,8 @@ RSS_GUESS = {
              "asyncio": 6144, "greenlet": 8192, "pykka": 65536},
     "idle": {"actors": 1024, "erlang": 2048},
 }
+for _m in RSS_GUESS:
+    RSS_GUESS[_m][NOGC] = RSS_GUESS[_m]["actors"]
 MEMORY_SHARE = 0.6
 
 # (key, measurement, label, unit, better)
@@ -94,13 +107,19 @@ ROWS = (
      "msgs/s", "higher"),
 )
 
-# key -> (kind, limit): "ratio" = actors / Erlang ≤ limit, "bytes" =
-# actors ≤ limit.  Rows without a target are reported with their ratio.
+# key -> (kind, limit): "ratio" = actors / Erlang ≤ limit, "ratio_min" =
+# actors / Erlang ≥ limit (rates), "bytes" = actors ≤ limit, "gc" = actors
+# with the collector on ≤ limit × actors with it off (needs --gc both).
+# Rows without a target are reported with their ratio.  Issue 10's targets,
+# all with the collector on.
 TARGETS = {
-    "skynet_s": ("ratio", 1.0),
-    "pingpong_us": ("ratio", 1.0),
+    "skynet_s": ("ratio", 0.5),
+    "pingpong_us": ("ratio", 0.6),
+    "ask_us": ("ratio", 1.0),
+    "park_us": ("gc", 1.2),
     "park_rss": ("bytes", 2048),
     "idle_rss": ("bytes", 400),
+    "ring_mps": ("ratio_min", 1.5),
 }
 
 
@@ -117,8 +136,8 @@ class Peers:
     """Knows how to start each peer; builds the Erlang and Go programs
     once per run into a temporary directory."""
 
-    def __init__(self, keep_gc):
-        self.keep_gc = keep_gc
+    def __init__(self, gc_mode):
+        self.gc_mode = gc_mode          # "on", "off" or "both"
         self.tmp = tempfile.mkdtemp(prefix="bench_actors_")
         self.go_binary = None
         self.versions = {}
@@ -128,7 +147,7 @@ class Peers:
 
     def env(self, peer):
         env = dict(os.environ)
-        if peer == "actors":
+        if peer in ("actors", NOGC):
             # Fail loudly rather than measure a fallback backend, unless
             # the caller chose one.
             env.setdefault("ACTORS_BACKEND", "native")
@@ -147,7 +166,7 @@ class Peers:
     def prepare(self, peer):
         """None when the peer can run here, else the reason it cannot."""
         try:
-            return getattr(self, "_prepare_" + peer)()
+            return getattr(self, "_prepare_" + peer.replace("-", "_"))()
         except FileNotFoundError as e:
             return "%s not found" % (e.filename or e)
         except subprocess.TimeoutExpired:
@@ -199,6 +218,9 @@ class Peers:
     def _prepare_pykka(self):
         return self._prepare_module("pykka", "pykka")
 
+    def _prepare_actors_nogc(self):
+        return self._prepare_actors()
+
     def _prepare_asyncio(self):
         return None
 
@@ -241,9 +263,11 @@ class Peers:
     def command(self, peer, meas, nums):
         nums = [str(v) for v in nums]
         if peer in PYTHON_PEERS:
+            script = "actors" if peer == NOGC else peer
             cmd = [sys.executable,
-                   os.path.join(PEERS_DIR, "peer_%s.py" % peer), meas] + nums
-            return cmd + (["--gc"] if self.keep_gc else [])
+                   os.path.join(PEERS_DIR, "peer_%s.py" % script), meas] + nums
+            off = peer == NOGC or self.gc_mode == "off"
+            return cmd + (["--no-gc"] if off else [])
         if peer == "erlang":
             return ["erl", "+S", "1", "+P", str(erlang_max_procs(meas, nums)),
                     "-noshell", "-pa", self.tmp,
@@ -332,8 +356,18 @@ def fmt(value, key):
     return "{:,.3f}".format(value) if value >= 0.1 else "{:.4f}".format(value)
 
 
-def verdict(key, ours, erlang):
+def verdict(key, ours, erlang, nogc=None):
     kind, limit = TARGETS.get(key, (None, None))
+    if kind == "gc":
+        target = "gc on ≤ %.1f× gc off" % limit
+        if ours is None or not nogc:
+            return target, "n/a"
+        return target, "PASS" if ours / nogc <= limit else "MISS"
+    if kind == "ratio_min":
+        target = "≥ %.1f× Erlang" % limit
+        if ours is None or not erlang:
+            return target, "n/a"
+        return target, "PASS" if ours / erlang >= limit else "MISS"
     if kind == "bytes":
         target = "≤ {:,} B".format(limit)
         if ours is None:
@@ -406,8 +440,10 @@ def skynet_actors(leaves):
 def render(results, used, params, peers, args):
     """results[(peer, meas)] -> figures dict, {"error": …} or absent."""
     lines = []
+    both = NOGC in peers
     head = (["measurement", "unit"] + [LABEL[p] for p in peers]
-            + ["actors / Erlang", "target", "result"])
+            + ["actors / Erlang"] + (["gc on / off"] if both else [])
+            + ["target", "result"])
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     verdicts = {}
@@ -431,7 +467,11 @@ def render(results, used, params, peers, args):
         ours, erl = values.get("actors"), values.get("erlang")
         cells.append("%.2f×" % (ours / erl) if ours is not None and erl
                      else "—")
-        target, result = verdict(key, ours, erl)
+        nogc = values.get(NOGC)
+        if both:
+            cells.append("%.2f×" % (ours / nogc) if ours is not None and nogc
+                         else "—")
+        target, result = verdict(key, ours, erl, nogc)
         if "error" in (results.get(("actors", meas)) or {}):
             result = "ERROR"
         cells += [target, result]
@@ -500,9 +540,15 @@ def parse_args(argv):
     ap.add_argument("--only", default=",".join(MEASUREMENTS),
                     help="comma-separated subset of %s"
                          % ",".join(MEASUREMENTS))
-    ap.add_argument("--gc", action="store_true",
-                    help="keep CPython's garbage collector on while timing "
-                         "the Python peers (default: off, after a collect)")
+    ap.add_argument("--gc", nargs="?", const="on", default="on",
+                    choices=("on", "off", "both"),
+                    help="CPython's garbage collector while timing the "
+                         "Python peers: on (the default, as programs run), "
+                         "off (after a collect), or both: every peer with "
+                         "it on plus a column of the actors runtime with "
+                         "it off")
+    ap.add_argument("--no-gc", dest="gc", action="store_const", const="off",
+                    help="the same as --gc off")
     ap.add_argument("--timeout", type=int, default=1200,
                     help="seconds one worker may take (default 1200)")
     ap.add_argument("--json", metavar="FILE",
@@ -532,6 +578,8 @@ def parse_args(argv):
     if unknown:
         ap.error("unknown peer(s): %s" % ", ".join(sorted(unknown)))
     args.peer_list = [p for p in PEERS if p in peers]
+    if args.gc == "both" and "actors" in args.peer_list:
+        args.peer_list.insert(args.peer_list.index("actors") + 1, NOGC)
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = set(only) - set(MEASUREMENTS)
     if unknown:
@@ -611,7 +659,9 @@ def main(argv=None):
     print("; ".join(env) + ".", file=out)
     print("Erlang `erl +S 1`, Go GOMAXPROCS=1; the Python peers with the "
           "garbage collector %s while timing; each figure from a fresh "
-          "process%s." % ("on" if args.gc else "off",
+          "process%s." % ({"on": "on", "off": "off", "both": "on (and the "
+                           "actors runtime also with it off, beside it)"}
+                          [args.gc],
                           ", best of %d" % args.repeat
                           if args.repeat > 1 else ""), file=out)
     print("", file=out)

@@ -71,6 +71,15 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     elif callable(fn):
         p = Process.__new__(Process)
         p.start = (fn, args, kwargs)
+        # Private to p until it starts (or ends): untracked like p itself,
+        # so a mass spawn leaves no million tracked tuples to collections.
+        # args and kwargs are fresh (built by spawn's *args, **kwargs) and
+        # stay on the actor's saved C stack until it ends: untracked too.
+        actors_gc_untrack(p.start)
+        if args:
+            actors_gc_untrack(args)
+        if kwargs:
+            actors_gc_untrack(kwargs)
     else:
         raise TypeError("spawn() needs a callable or an Actor subclass, "
                         "not %r" % (fn,))
@@ -78,6 +87,8 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     p.sched = s
     p.pid = new_pid()
     processes[p.pid] = p
+    actors_gc_untrack(p)
+    actors_gc_untrack(processes)    # an insertion tracks the table again
     s.nprocs += 1
     s.enqueue(p)
     return p

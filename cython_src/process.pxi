@@ -15,6 +15,12 @@ cdef extern from "deque_fast.h":
 
 actors_dq_init(deque)
 
+cdef extern from "gc_quiet.h":
+    # A live actor is untracked while the process table holds it (why: in
+    # gc_quiet.h); new_process untracks, process_exit tracks again.
+    void actors_gc_untrack(object o)
+    void actors_gc_retrack(object o)
+
 log = logging.getLogger("actors")
 cdef object NOTSET = object()
 cdef object SLEEPING = object()   # the matcher of a sleep or fd wait
@@ -373,6 +379,9 @@ cdef int deliver(Process p, msg) except -1:
     """Put msg in p's mailbox (p lives in the running thread)."""
     if p.mailbox is None:
         p.mailbox = deque()
+        # Private to p, which is untracked while it lives and drops it at
+        # its end (process_exit): untracked, like p (gc_quiet.h).
+        actors_gc_untrack(p.mailbox)
     actors_dq_append(p.mailbox, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
@@ -419,6 +428,8 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     p.pflags &= ~(P_WAITING | P_QUEUED)
     try:
         processes.pop(p.pid, None)
+        actors_gc_retrack(p)
+        p.start = None              # untracked; never started if still set
         p.sched.nprocs -= 1
         if crashed and not (p.pflags & P_ROOT and
                             isinstance(reason, KeyboardInterrupt)):

@@ -139,6 +139,11 @@ cdef class Scheduler:
     def __cinit__(self):
         self.root_reason = NOTSET
         self.runq = deque()
+        # Untracked (gc_quiet.h): it holds live actors, untracked themselves,
+        # and a collection walking a million queued ones after a mass spawn
+        # would only read their headers.  stop_scheduler empties it, so no
+        # cycle through it outlives the scheduler's run.
+        actors_gc_untrack(self.runq)
         self.timers = []
         self.inbox = deque()
         self.fd_waiters = {}
@@ -608,9 +613,9 @@ cdef void stop_scheduler(Scheduler s) noexcept:
                 process_exit(p, "shutdown", False)
             processes.pop(p.pid, None)
         s.answer_inbox()
-        s.runq.clear()
         s.timers.clear()
         s.nprocs = 0
+    s.runq.clear()                    # untracked: no cycle may stay in it
     s.close()
 
 

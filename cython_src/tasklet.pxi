@@ -817,6 +817,13 @@ cdef PyObject *take_result(_ThreadState st) noexcept:
     """What the switch() of the resumed context returns (or raises)."""
     args, kwargs, exc = st.args, st.kwargs, st.exc
     st.args = st.kwargs = st.exc = None
+    # The actor runtime's every switch passes () or (value,) and nothing
+    # else: answered without generic truth and length calls.
+    if kwargs is None and exc is None and type(args) is tuple and \
+            len(<tuple>args) < 2:
+        result = (<tuple>args)[0] if len(<tuple>args) else args
+        Py_INCREF(<PyObject *>result)
+        return <PyObject *>result
     if exc is not None:
         return actors_set_error(<PyObject *>exc)
     if kwargs is None:

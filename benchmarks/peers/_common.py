@@ -2,7 +2,7 @@
 
 Every peer program is run as::
 
-    python peers/peer_X.py MEASUREMENT ARG... [--gc]
+    python peers/peer_X.py MEASUREMENT ARG... [--no-gc]
 
 and prints exactly one JSON line on stdout with its raw figures; the
 parent (bench_actors.py) turns them into the table.  The measurements and
@@ -30,12 +30,14 @@ MEASUREMENTS = {
 
 
 def parse_argv(argv=None):
-    """(measurement, [int args], keep_gc) from the command line."""
+    """(measurement, [int args], keep_gc) from the command line.  The
+    collector stays on (as programs run) unless --no-gc is given; --gc,
+    the former opt-in, is still accepted."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    keep_gc = "--gc" in argv
-    argv = [a for a in argv if a != "--gc"]
+    keep_gc = "--no-gc" not in argv
+    argv = [a for a in argv if a not in ("--gc", "--no-gc")]
     if not argv or argv[0] not in MEASUREMENTS:
-        sys.exit("usage: %s {%s} ARG... [--gc]"
+        sys.exit("usage: %s {%s} ARG... [--no-gc]"
                  % (sys.argv[0], "|".join(MEASUREMENTS)))
     meas = argv[0]
     nums = [int(a) for a in argv[1:]]
@@ -45,8 +47,8 @@ def parse_argv(argv=None):
 
 
 def gc_off(keep_gc):
-    """Collect now, then keep the collector off while timing (the same for
-    every Python peer) unless --gc was given."""
+    """Collect now, then turn the collector off while timing (the same for
+    every Python peer) if --no-gc was given."""
     gc.collect()
     if not keep_gc:
         gc.disable()

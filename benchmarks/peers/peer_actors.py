@@ -1,7 +1,7 @@
 """Our side of bench_actors.py: the `actors` runtime through its public API
 only (run, spawn, self, send, receive, Actor, ask).
 
-    python peers/peer_actors.py MEASUREMENT ARG... [--gc]
+    python peers/peer_actors.py MEASUREMENT ARG... [--no-gc]
 
 Each measurement runs as the main actor of `actors.run()` and ends the
 process from inside it once the figures are printed (_common.finish), so

@@ -3,7 +3,7 @@ asyncio.Queue as each actor's mailbox (the Queue is its address: send is
 put_nowait(), receive is `await get()`).  An actor that never receives
 gets no mailbox (skynet's leaves, the mailbox senders).
 
-    python peers/peer_asyncio.py MEASUREMENT ARG... [--gc]
+    python peers/peer_asyncio.py MEASUREMENT ARG... [--no-gc]
 """
 import asyncio
 import time

@@ -3,7 +3,7 @@ a gevent.queue.Queue as each actor's mailbox (the Queue is its address:
 send is put(), receive is get()).  An actor that never receives gets no
 mailbox (skynet's leaves, the mailbox senders).
 
-    python peers/peer_gevent.py MEASUREMENT ARG... [--gc]
+    python peers/peer_gevent.py MEASUREMENT ARG... [--no-gc]
 """
 import time
 

@@ -7,7 +7,7 @@ while the mailbox is empty; `send()` appends and, when the target waits,
 puts it on the run queue.  No timers, no selective receive, no links:
 the least an actor runtime on greenlet needs for these measurements.
 
-    python peers/peer_greenlet.py MEASUREMENT ARG... [--gc]
+    python peers/peer_greenlet.py MEASUREMENT ARG... [--no-gc]
 """
 import time
 from collections import deque

@@ -3,7 +3,7 @@ actor, so it only takes part where a few actors suffice: ping-pong (with
 tell), the ask round trip, and spawn+park with a small N (the bench caps
 it at 1,000 and marks the cell).
 
-    python peers/peer_pykka.py MEASUREMENT ARG... [--gc]
+    python peers/peer_pykka.py MEASUREMENT ARG... [--no-gc]
 """
 import threading
 import time
