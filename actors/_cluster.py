@@ -46,6 +46,7 @@ import zmq
 import actors
 from actors._backend import core as _core
 from actors import _interrupt
+from actors import _liveness
 from actors import _nodeconfig
 from actors import _hello
 from actors import _remote
@@ -192,6 +193,7 @@ class Node:
         self.undecodable = 0          # records that did not decode here
         self.undecodable_logged = set()
         self.gaps = 0                 # peers downed for a sequence gap
+        self.dropped = 0              # peers downed: connection dropped
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
@@ -327,6 +329,7 @@ class Node:
                            m.ref == r, timeout=2.0, default=None)
         for p in list(self.peers.values()):
             if p.sock is not None:
+                _liveness.unwatch(p)
                 _transport.close_monitored(p.sock, p.mon, linger)
                 p.sock = p.mon = None
         for s in self.seeds.values():
@@ -386,6 +389,7 @@ class Node:
         self.peers[name] = p
         self.by_index[index] = p
         self.lost.pop(name, None)
+        _liveness.watch(self, p)      # a dropped connection: down at once
         log.debug("node %s: peer %s (%s) up", self.name, name, addr)
         return p
 
@@ -446,8 +450,8 @@ class Node:
         """Peer p's process is up (its connection too, and it spoke within
         down_after): a hello from another incarnation of its name is a
         second node of that name, not a restart."""
-        self.silence_allowed(p)           # refreshes p.connected
-        return p.connected and \
+        _liveness.on_change(self, p)      # refreshes p.connected
+        return not p.gone and p.connected and \
             _monotonic() - p.last_heard <= self.cfg.down_after
 
     def refuse_name(self, name, addr, pub, inc, taken_at):
@@ -531,6 +535,7 @@ class Node:
         p.out = []
         p.pending.clear()
         if p.sock is not None:
+            _liveness.unwatch(p)
             _transport.close_monitored(p.sock, p.mon, linger)
             p.sock = p.mon = None
         self.acks_pending.discard(p.name)
@@ -1055,8 +1060,6 @@ class Node:
         inbox; declaring it down would lose that.  Such a peer gets
         stall_timeout; one whose connection is gone (dead, stopped,
         unreachable: no PONG) gets down_after."""
-        if p.mon is not None:
-            p.connected = _transport.connection_state(p.mon, p.connected)
         cfg = self.cfg
         if not p.connected:
             return cfg.down_after
@@ -1070,6 +1073,9 @@ class Node:
         self.ticks += 1
         load = _core._stats()["processes"]
         for p in list(self.peers.values()):
+            _liveness.on_change(self, p)      # (the fd watch reads first)
+            if p.gone:
+                continue
             limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
                     now - p.full_since > limit:
@@ -1381,6 +1387,7 @@ def node_stats():
             "bad_frames_unknown": node.bad_unknown,
             "undecodable_records": node.undecodable,
             "sequence_gaps": node.gaps,
+            "dropped_connections": node.dropped,
             "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}

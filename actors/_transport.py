@@ -544,24 +544,30 @@ def connection_monitor(sock):
         return None
 
 
-def connection_state(mon, state):
-    """The connection's state after the events mon holds (read without
-    blocking): True up, False down; state if nothing happened since."""
+def connection_changes(mon):
+    """The connection events mon holds, read without blocking, in order:
+    True for up, False for down."""
     up, down = _connection_events()
+    out = []
     while True:
         try:
             frames = mon.recv_multipart(zmq.NOBLOCK)
-        except zmq.Again:
-            return state
-        except zmq.ZMQError:
-            return state
+        except zmq.ZMQError:              # Again, or closed meanwhile
+            return out
         if len(frames) < 1 or len(frames[0]) < 6:
             continue
         event = int.from_bytes(frames[0][:2], "little")
         if event & up:
-            state = True
+            out.append(True)
         elif event & down:
-            state = False
+            out.append(False)
+
+
+def connection_state(mon, state):
+    """The connection's state after the events mon holds (read without
+    blocking): True up, False down; state if nothing happened since."""
+    changes = connection_changes(mon)
+    return changes[-1] if changes else state
 
 
 def close_monitored(sock, mon, linger=0):
