@@ -133,7 +133,8 @@ def node_mesh(p):
             counts["last"] = time.monotonic()
 
     _cluster.register_cluster(me + "_sink", actors.spawn(sink))
-    out(event="up", rss=rss_kb(), nodes=len(_cluster.nodes()))
+    out(event="up", rss=rss_kb(), nodes=len(_cluster.nodes()),
+        address=actors.node_stats()["address"])
     while len(_cluster.nodes()) < n - 1:
         actors.sleep(0.005)
     out(event="converged", t=time.monotonic(), rss=rss_kb())
@@ -252,19 +253,22 @@ def bench_detect(rounds):
 def bench_mesh(n, msgs):
     tmp = tempfile.mkdtemp(prefix="actors-scale-")
     go, stop = os.path.join(tmp, "go"), os.path.join(tmp, "stop")
-    ports = [free_port() for _ in range(n)]
     names = ["n%d" % i for i in range(n)]
     nodes = []
     try:
         for i in range(n):
+            # port "*": a port picked in advance may meanwhile be taken as
+            # the local end of another node's outgoing connection
+            cfg = dict(name=names[i], listen="tcp://127.0.0.1:*",
+                       seeds=[seed] if i else [], cookie=COOKIE,
+                       join_timeout=30.0)
             params = {"name": names[i], "n": n, "msgs": msgs, "go": go,
-                      "stop": stop, "all": names,
-                      "config": config(names[i], ports[i],
-                                       [ports[0]] if i else [])}
+                      "stop": stop, "all": names, "config": cfg}
             nodes.append(Node("mesh", params))
             up = nodes[-1].expect("up")
             if i == 0:
                 alone = up["rss"]
+                seed = up["address"]
         last_start = nodes[-1].t_start
         conv = [x.expect("converged") for x in nodes]
         converge = max(c["t"] for c in conv) - last_start
