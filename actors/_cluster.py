@@ -45,6 +45,7 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _flow
 from actors import _interrupt
 from actors import _liveness
 from actors import _nodeconfig
@@ -132,7 +133,8 @@ class _Peer:
                  "name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
                  "bad", "gone", "bye_out", "bye_in", "since",
-                 "out_seq", "in_seq", "undecodable")
+                 "out_seq", "in_seq", "undecodable",
+                 "flow")                      # _flow.PeerFlow
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -157,6 +159,7 @@ class _Peer:
         self.out_seq = 0              # the last batch numbered for it
         self.in_seq = 0               # the last batch it numbered for us
         self.undecodable = 0          # its records that did not decode
+        self.flow = _flow.PeerFlow()
 
 
 _node = None                      # the Node of this process, while it runs
@@ -194,6 +197,8 @@ class Node:
         self.undecodable_logged = set()
         self.gaps = 0                 # peers downed for a sequence gap
         self.dropped = 0              # peers downed: connection dropped
+        self.holding = set()          # peers whose records wait (_flow)
+        self.releaser = None          # the actor delivering them
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
@@ -320,7 +325,8 @@ class Node:
             self.handshakes = None
         me = actors.self()
         refs = []
-        for pid in (self.ticker, self.flusher, self.zap_actor):
+        for pid in (self.ticker, self.flusher, self.zap_actor,
+                    self.releaser):
             if pid is not None and pid.alive and pid != me:
                 refs.append(actors.monitor(pid))
                 actors.exit(pid, "kill")
@@ -614,6 +620,8 @@ class Node:
         if not out:
             self.dirty.append(p)
         out.append((pid.id, msg))
+        if p.flow.unacked_recs + len(out) >= _flow.CREDIT:
+            _flow.throttle(self, p)   # a slow peer: wait for its credit
         if not self.kicked:
             self.kicked = True
             _want_flush()
@@ -737,6 +745,7 @@ class Node:
             p.out_seq + 1)
         p.out_seq += len(frames)
         p.pending.extend(frames)
+        _flow.sent(p, p.out_seq, len(out))
 
     def drain_pending(self, p):
         pending = p.pending
@@ -828,9 +837,12 @@ class Node:
             if seq != p.in_seq:
                 self.on_seq_gap(p, p.in_seq + 1, seq, "heartbeat")
             return
+        if kind == "A":
+            _flow.on_ack(p, seq)
+            return
         if seq and not self.check_seq(p, seq):
             return
-        self.on_records(p, body, 0)
+        _flow.on_batch(self, p, seq, body)
 
     def on_hello_frame(self, ident, p, frame):
         """A hello, or any frame of a connection whose hello was not
@@ -869,7 +881,10 @@ class Node:
             self.bad_frame(p, "bad hello: %s" % e)
 
     def on_records(self, p, body, i):
+        """Deliver body[i:] in order; the index of a record for a full
+        bounded mailbox, where it stopped (_flow holds the rest)."""
         n = len(body)
+        room = _core._room if _core._bounded() else None
         pid = _pid
         send = _send
         in_request = _core._in_request
@@ -881,8 +896,12 @@ class Node:
             try:
                 kind = rec[0]
                 if type(kind) is int:
+                    if room is not None and not room(kind):
+                        return i - 1
                     send(pid(0, kind), rec[1])
                 elif kind == "q":
+                    if room is not None and not room(rec[1]):
+                        return i - 1
                     in_request(index, rec)
                 elif kind == "r":
                     exc = rec[4]
@@ -900,7 +919,8 @@ class Node:
                 self.bad_frame(p, "bad record: %s: %s"
                                % (type(e).__name__, e))
             if p.gone:
-                return
+                return None
+        return None
 
     def bad_frame(self, p, why):
         self.bad_total += 1
@@ -1076,6 +1096,7 @@ class Node:
             _liveness.on_change(self, p)      # (the fd watch reads first)
             if p.gone:
                 continue
+            _flow.send_ack(p)
             limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
                     now - p.full_since > limit:
