@@ -45,7 +45,9 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _discovery
 from actors import _flow
+from actors import _health
 from actors import _interrupt
 from actors import _liveness
 from actors import _nodeconfig
@@ -103,7 +105,10 @@ class NodeConfig:
     stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
     process runs, its scheduler is busy or blocked) may stay silent before
     it is declared down (silent with the connection lost: down_after);
-    None: 30 s, or down_after if longer."""
+    None: 30 s, or down_after if longer; dns_server, discovery_interval:
+    see _discovery (seeds from DNS, files, the environment, Slurm; ${VAR}
+    in listen, advertise and seeds); health_port: an HTTP port answering
+    /live and /ready (see _health)."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -123,6 +128,9 @@ class NodeConfig:
     spawnable: tuple = ()
     insecure: bool = False
     stall_timeout: float = None
+    dns_server: str = None
+    discovery_interval: float = 5.0
+    health_port: int = None
 
     def __post_init__(self):
         _nodeconfig.validate(self)
@@ -216,6 +224,10 @@ class Node:
         self.codec = _transport.PICKLE
         self.unverified = set()       # certs: peers only gossip vouched for
         self.spawn_allowed = frozenset()
+        self.seed_list = []           # the seeds' addresses now (_discovery)
+        self.watcher = self.discovery_actor = self.health = None
+        self.started = False
+        self.listen = config.listen   # with ${VAR} expanded, from start()
 
     # -- start and stop ---------------------------------------------------
 
@@ -223,7 +235,13 @@ class Node:
         cfg = self.cfg
         self.spawn_allowed = _remote.check_allow_list(cfg.spawnable)
         try:
-            _security.check_exposure(cfg.security, cfg.listen, cfg.insecure)
+            listen = _discovery.expand(cfg.listen)
+            advertise = _discovery.expand(cfg.advertise)
+            self.seed_list = _discovery.resolve(cfg.seeds, cfg.dns_server)
+        except _discovery.DiscoveryError as e:
+            raise NodeStartError(str(e)) from None
+        try:
+            _security.check_exposure(cfg.security, listen, cfg.insecure)
         except _security.SecurityError as e:
             raise NodeStartError(str(e)) from None
         try:
@@ -244,13 +262,14 @@ class Node:
                 self.zap.bind(_security.ZAP_ENDPOINT)
             try:
                 self.inbox, bound = _transport.bind_inbox(
-                    self.ctx, cfg.listen, self.sec, cfg)
+                    self.ctx, listen, self.sec, cfg)
             except OSError as e:
                 raise NodeStartError(e.strerror or str(e)) from None
         except BaseException:
             self.ctx.destroy(0)
             raise
-        self.addr = cfg.advertise or bound.replace("0.0.0.0", "127.0.0.1")
+        self.addr = advertise or bound.replace("0.0.0.0", "127.0.0.1")
+        self.listen = listen
         _core._set_local_node(self.name, self.inc)
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
@@ -266,7 +285,14 @@ class Node:
             self.zap_actor = actors.spawn(_zap_main, self)
         _core._set_router(self)
         _core._set_flush_hook(self.flush_hook)
-        for seed in cfg.seeds:
+        if cfg.health_port is not None:
+            try:
+                self.health = _health.start(self, cfg.health_port)
+            except OSError as e:
+                self.close_now()
+                raise NodeStartError("health port %s: %s"
+                                     % (cfg.health_port, e)) from None
+        for seed in self.seed_list:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
             deadline = _monotonic() + cfg.join_timeout
@@ -287,6 +313,43 @@ class Node:
                     "no seed answered within %s s (%s): unreachable, not "
                     "running, or rejecting this node's cookie/key"
                     % (cfg.join_timeout, ", ".join(self.seeds)))
+        if _discovery.is_dynamic(cfg.seeds):
+            self.discovery_actor = actors.spawn(_discovery.discovery_main,
+                                                self)
+            self.watcher = _discovery.Watcher(
+                cfg.seeds, cfg.dns_server, cfg.discovery_interval,
+                self.seed_list, self.discovery_actor)
+        self.started = True
+
+    def update_seeds(self, seeds):
+        """The seed sources now say seeds: say hello to the new ones, stop
+        trying the ones gone (a peer found through one stays a peer)."""
+        old, self.seed_list = set(self.seed_list), list(seeds)
+        if self.stopping:
+            return
+        known = {p.addr for p in self.peers.values()}
+        for seed in seeds:
+            addr = seed.rpartition("@")[2]
+            if seed in old or addr in self.seeds or addr in known:
+                continue
+            try:
+                self.open_seed(seed)
+            except Exception as e:
+                log.warning("node %s: seed %s: %s", self.name, seed, e)
+        for seed in old.difference(seeds):
+            addr = seed.rpartition("@")[2]
+            s = self.seeds.get(addr)
+            if s is not None and not s[3]:        # not looking for a peer
+                self.seeds.pop(addr)[0].close(0)
+
+    def ready(self):
+        """Started and joined: connected to a peer, or no seed names
+        another node (the first of a cluster)."""
+        if not self.started or self.stopping:
+            return False
+        return bool(self.peers) or not any(
+            s.rpartition("@")[2] not in (self.addr, self.listen)
+            for s in self.seed_list)
 
     def stop(self):
         """Flush every outbox, say bye, wait for every peer to confirm it
@@ -315,6 +378,10 @@ class Node:
         self.flush_all()
 
     def close_now(self, linger=0):
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.health is not None:
+            self.health.close()
         _core._set_router(None)
         _core._set_flush_hook(None)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), None)
@@ -326,7 +393,7 @@ class Node:
         me = actors.self()
         refs = []
         for pid in (self.ticker, self.flusher, self.zap_actor,
-                    self.releaser):
+                    self.releaser, self.discovery_actor):
             if pid is not None and pid.alive and pid != me:
                 refs.append(actors.monitor(pid))
                 actors.exit(pid, "kill")
@@ -348,7 +415,7 @@ class Node:
 
     def open_seed(self, seed, key=None, rejoin=False):
         name, _, addr = seed.rpartition("@")
-        if addr == self.addr or addr == self.cfg.listen:
+        if addr == self.addr or addr == self.listen:
             return
         if key is None:
             key = self.sec.seed_server_key(name or None)
@@ -559,7 +626,7 @@ class Node:
             _send(w, NodeDown(p.name, reason))
         _core._node_down(p.index, "noconnection")
         if not self.peers and not self.stopping:
-            for seed in self.cfg.seeds:   # alone again: look for the others
+            for seed in self.seed_list:   # alone again: look for the others
                 addr = seed.rpartition("@")[2]
                 if addr not in self.seeds and addr != self.addr:
                     try:
@@ -1409,6 +1476,8 @@ def node_stats():
             "undecodable_records": node.undecodable,
             "sequence_gaps": node.gaps,
             "dropped_connections": node.dropped,
+            "seeds": list(node.seed_list),
+            "ready": node.ready(),
             "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}
