@@ -7,7 +7,9 @@ handed to the nodes as NodeConfig.dns_server: never the machine's
 resolver.  Nodes listen on distinct loopback addresses (127.0.0.x) with
 one port, as pods behind a headless service do."""
 import os
+import shutil
 import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -213,3 +215,40 @@ def test_file_seeds_and_health_port(procs, tmp_path):
     open(stop, "w").close()
     for n in (a, x):
         assert n.wait(30) == 0
+
+
+UNSHARE = shutil.which("unshare")
+MOUNT = shutil.which("mount")
+
+
+def test_dns_seeds_through_the_system_resolver(procs, tmp_path):
+    """No dns_server: getaddrinfo, as under Kubernetes.  The node runs in
+    a mount namespace this test makes, where /etc/hosts is a file of
+    ours naming two loopback addresses (the machine's resolver and files
+    are never touched)."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or \
+            UNSHARE is None or MOUNT is None:
+        pytest.skip("needs root, unshare and mount (a mount namespace)")
+    port = free_port()
+    stop = str(tmp_path / "stop")
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n"
+                     "127.0.0.2 seeds.actors.test\n"
+                     "127.0.0.3 seeds.actors.test\n")
+    a, c = [start(procs, "discovery_app:report", {
+        "stop_file": stop, "config": dict(
+            name=name, listen=_ip_port(ip, port), cookie="c")})
+        for name, ip in (("a", "127.0.0.2"), ("c", "127.0.0.3"))]
+    a.expect("state")
+    c.expect("state")
+    prefix = [UNSHARE, "--mount", "--propagation", "private", "sh", "-c",
+              '%s --bind "$0" /etc/hosts && exec "$@"' % MOUNT, str(hosts)]
+    x = start(procs, "discovery_app:report", {"stop_file": stop, "config": dict(
+        name="x", listen=_ip_port("127.0.0.5", port), cookie="c",
+        seeds=["dns:seeds.actors.test:%d" % port])}, prefix=prefix)
+    st = _wait_state(x, lambda s: s["nodes"] == ["a", "c"])
+    assert st["seeds"] == [_ip_port("127.0.0.2", port),
+                           _ip_port("127.0.0.3", port)]
+    open(stop, "w").close()
+    for n in (a, x, c):
+        assert n.wait(30) == 0, "".join(n.stderr[-20:])
