@@ -16,23 +16,28 @@ from test_cluster_app import config, free_port, procs, start  # noqa: F401 (proc
 
 
 def _run(procs, tmp_path, n, work=60, mailbox=1000):
-    stop = str(tmp_path / "stop")
+    # a reports (the NodeDowns it saw) before b may leave
+    stop_a, stop_b = str(tmp_path / "stop_a"), str(tmp_path / "stop_b")
     pa, pb = free_port(), free_port()
     b = start(procs, "flow_app:consumer", {
-        "n": n, "work": work, "mailbox": mailbox, "stop_file": stop,
+        "n": n, "work": work, "mailbox": mailbox, "stop_file": stop_b,
         "config": config("b", pb)})
     b.expect("ready", 30)
     a = start(procs, "flow_app:producer", {
-        "n": n, "stop_file": stop, "config": config("a", pa, [pb])})
+        "n": n, "stop_file": stop_a, "config": config("a", pa, [pb])})
     sent = a.expect("sent", 1800)
     r = b.expect("result", 1800)
-    open(stop, "w").close()
+    open(stop_a, "w").close()
     ra = a.expect("result", 30)
+    open(stop_b, "w").close()
     assert a.wait(30) == 0 and b.wait(30) == 0
     return sent, r, ra
 
 
 def _check(sent, r, ra, n, mailbox):
+    print("flow: %d messages in %.1f s, consumer RSS KiB %s, peak mailbox "
+          "%d, producer RSS %d KiB" % (n, r["took"], r["rss"], r["peak"],
+                                       sent["rss"]))
     assert r["n"] == n and r["bad"] == 0, r        # none lost, in order
     assert r["peak"] <= mailbox, r                 # the bound held
     assert ra["downs"] == [] and r["nodes"] == ["a"], (r, ra)
