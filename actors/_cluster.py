@@ -25,10 +25,14 @@ The scheduler and three actors serve a node:
 Records are sent in the order queued per peer, so messages from one actor
 to another arrive in the order sent; batches are numbered per peer
 incarnation, and a lost one makes both nodes declare each other down
-rather than skip it (Node.check_seq).  Sends never block: a full outbox
-(SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
-stays full, or that stays silent, for down_after seconds is declared down:
-every link and monitor to its actors fires with 'noconnection'.
+rather than skip it (Node.check_seq).  A full outbox (SNDHWM) keeps the
+frame for the tick to retry; an actor sending to a peer that has not
+acknowledged CREDIT records waits (_flow: bounded mailboxes reach remote
+producers).  A peer whose connection drops is declared down at once
+(_liveness); one whose outbox stays full, or that stays silent, for
+down_after seconds too: every link and monitor to its actors fires with
+'noconnection'.  Seeds may come from DNS, files, the environment or Slurm
+(_discovery); a health port answers probes (_health).
 """
 from __future__ import annotations
 
@@ -1464,7 +1468,9 @@ def node_stats():
     and counted), undecodable records (delivered around, counted), late
     records (from peers declared down), sequence gaps (peers declared down
     because batches of theirs were lost), refused connections (handshakes
-    libzmq refused: no CURVE, wrong key...)."""
+    libzmq refused: no CURVE, wrong key...), dropped connections (peers
+    declared down at once because their connection closed), the seeds'
+    addresses now, and whether the node is ready (joined)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
