@@ -75,3 +75,50 @@ def producer(p):
             downs.append(m.reason)
     out(event="result", downs=downs)
     return "ok"
+
+
+class Doubler(actors.Actor):
+    """Answers asks slowly, at most 10 waiting (the class's bound)."""
+    mailbox = 10
+
+    peak = 0
+
+    def receive(self, msg):
+        for _ in range(2000):
+            pass
+        if msg == "peak":
+            return self.peak
+        self.peak = max(self.peak,
+                        actors._core._mailbox_size(actors.self())[0])
+        return msg * 2
+
+
+def ask_consumer(p):
+    pid = actors.spawn(Doubler)
+    _cluster.register_cluster("b_doubler", pid)
+    out(event="ready", bound=actors._core._mailbox_size(pid)[1])
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"
+
+
+def ask_producer(p):
+    wait_nodes(1, 30)
+    d = wait_for_name("b_doubler", 30)
+    me = actors.self()
+
+    def asker(i):
+        try:
+            actors.send(me, (i, actors.ask(d, i, timeout=120)))
+        except Exception as e:
+            actors.send(me, (i, repr(e)))
+
+    for i in range(p["n"]):
+        actors.spawn(asker, i)
+    got = dict(actors.receive(timeout=120) for _ in range(p["n"]))
+    out(event="result", wrong=[i for i in range(p["n"])
+                               if got.get(i) != 2 * i][:10],
+        peak=actors.ask(d, "peak", timeout=30))
+    while not os.path.exists(p["stop_file"]):
+        actors.sleep(0.05)
+    return "ok"

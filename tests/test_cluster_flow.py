@@ -59,3 +59,21 @@ def test_ten_million_messages(procs, tmp_path):
     n = int(os.environ.get("ACTORS_FLOW_MESSAGES", 10_000_000))
     sent, r, ra = _run(procs, tmp_path, n, work=20)
     _check(sent, r, ra, n, 1000)
+
+
+def test_remote_asks_wait_for_a_bounded_actor(procs, tmp_path):
+    """3000 concurrent asks from another node to an Actor class with
+    `mailbox = 10`: the node holds the requests it has no room for;
+    every one is answered, none times out or is lost."""
+    stop = str(tmp_path / "stop")
+    pa, pb = free_port(), free_port()
+    b = start(procs, "flow_app:ask_consumer", {
+        "stop_file": stop, "config": config("b", pb)})
+    assert b.expect("ready", 30)["bound"] == 10
+    a = start(procs, "flow_app:ask_producer", {
+        "n": 3000, "stop_file": stop, "config": config("a", pa, [pb])})
+    r = a.expect("result", 180)
+    assert r["wrong"] == [], r
+    assert r["peak"] <= 10, r                      # the bound held
+    open(stop, "w").close()
+    assert a.wait(30) == 0 and b.wait(30) == 0
