@@ -342,8 +342,12 @@ class Node:
                 log.warning("node %s: seed %s: %s", self.name, seed, e)
         for seed in old.difference(seeds):
             addr = seed.rpartition("@")[2]
-            s = self.seeds.get(addr)
-            if s is not None and not s[3]:        # not looking for a peer
+            # A peer lost at an address the sources no longer list (a pod
+            # gone for good) is not looked for there any more.
+            for name in [n for n, lost in self.lost.items()
+                         if lost[0] == addr]:
+                del self.lost[name]
+            if addr in self.seeds:
                 self.seeds.pop(addr)[0].close(0)
 
     def ready(self):
@@ -1483,6 +1487,7 @@ def node_stats():
             "sequence_gaps": node.gaps,
             "dropped_connections": node.dropped,
             "seeds": list(node.seed_list),
+            "looking_for": sorted(node.lost),   # peers lost, looked for
             "ready": node.ready(),
             "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,

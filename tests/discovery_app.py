@@ -15,7 +15,8 @@ def report(p):
     while not os.path.exists(p["stop_file"]):
         st = actors.node_stats()
         now = dict(nodes=_cluster.nodes(), seeds=st["seeds"],
-                   ready=st["ready"], address=st["address"])
+                   ready=st["ready"], address=st["address"],
+                   looking_for=st["looking_for"])
         if now != last:
             last = now
             out(event="state", **now)

@@ -147,8 +147,10 @@ def test_resolve_dns_with_our_server(dns_server):
 
 def test_dns_seeds_are_resolved_again(procs, tmp_path, dns_server):
     """x finds a through DNS; c appears in DNS later and x says hello to
-    it (c had no seeds: it joins through x); a leaves DNS and x stops
-    counting it as a seed.  x listens and advertises through ${POD_IP}."""
+    it (c had no seeds: it joins through x); a is killed (x looks for it
+    again at its address), then leaves DNS: x stops counting it as a seed
+    and stops looking for it.  x listens and advertises through
+    ${POD_IP}."""
     port = free_port()
     stop = str(tmp_path / "stop")
     a = start(procs, "discovery_app:report", {"stop_file": stop, "config": dict(
@@ -170,12 +172,17 @@ def test_dns_seeds_are_resolved_again(procs, tmp_path, dns_server):
     dns_server.addresses = ["127.0.0.2", "127.0.0.3", "127.0.0.5"]
     _wait_state(x, lambda s: s["nodes"] == ["a", "c"])
     _wait_state(c, lambda s: s["nodes"] == ["a", "x"])
+    a.kill()
+    _wait_state(x, lambda s: s["nodes"] == ["c"] and
+                s["looking_for"] == ["a"])
     dns_server.addresses = ["127.0.0.3", "127.0.0.5"]
     st = _wait_state(x, lambda s: _ip_port("127.0.0.2", port)
                      not in s["seeds"])
-    assert st["nodes"] == ["a", "c"]      # a peer stays a peer
+    if st["looking_for"]:
+        st = _wait_state(x, lambda s: s["looking_for"] == [])
+    assert st["nodes"] == ["c"]
     open(stop, "w").close()
-    for n in (a, x, c):
+    for n in (x, c):
         assert n.wait(30) == 0
 
 
