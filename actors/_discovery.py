@@ -161,7 +161,8 @@ def resolve_dns(name, port, server=None, timeout=2.0):
         try:
             answer = r.resolve(name, rtype, search=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer,
-                dns.resolver.NoNameservers, dns.exception.Timeout):
+                dns.resolver.NoNameservers, dns.exception.Timeout,
+                OSError):                 # unreachable now: none found
             continue
         found.update(_tcp(rr.address, port) for rr in answer)
     return sorted(found)
