@@ -148,15 +148,15 @@ def throttle(node, p):
     """An actor's message for p took it to CREDIT records outstanding:
     frame what is queued, and wait (the calling actor, if it can) until
     the peer has acknowledged enough."""
-    if p.out:
-        node.number_out(p)
-        node.drain_pending(p)
     try:
         me = actors.self()
     except actors.ActorError:
         return                        # not an actor: nothing can wait
     if me in (node.ticker, node.flusher, node.zap_actor, node.releaser):
         return
+    if p.out:                         # numbered, so that acks cover them
+        node.number_out(p)
+        node.drain_pending(p)
     fl = p.flow
     idle = 0
     while fl.unacked_recs >= CREDIT and not p.gone and not node.stopping:
