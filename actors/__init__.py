@@ -20,7 +20,8 @@ from actors._backend import (
 __version__ = "0.1.0"
 
 _RUNTIME = (
-    "Actor", "ActorDeadError", "ActorError", "Down", "Exit", "NameTakenError",
+    "Actor", "ActorDeadError", "ActorError", "Down", "Exit", "MailboxFull",
+    "NameTakenError",
     "Pid", "Ref", "Request", "Timeout", "Timer", "ask", "dead_letters",
     "demonitor", "exit", "join", "leave", "link", "members", "monitor",
     "receive", "register", "run", "self", "send", "send_after", "sleep",

@@ -25,10 +25,14 @@ The scheduler and three actors serve a node:
 Records are sent in the order queued per peer, so messages from one actor
 to another arrive in the order sent; batches are numbered per peer
 incarnation, and a lost one makes both nodes declare each other down
-rather than skip it (Node.check_seq).  Sends never block: a full outbox
-(SNDHWM) keeps the frame for the tick to retry, and a peer whose outbox
-stays full, or that stays silent, for down_after seconds is declared down:
-every link and monitor to its actors fires with 'noconnection'.
+rather than skip it (Node.check_seq).  A full outbox (SNDHWM) keeps the
+frame for the tick to retry; an actor sending to a peer that has not
+acknowledged CREDIT records waits (_flow: bounded mailboxes reach remote
+producers).  A peer whose connection drops is declared down at once
+(_liveness); one whose outbox stays full, or that stays silent, for
+down_after seconds too: every link and monitor to its actors fires with
+'noconnection'.  Seeds may come from DNS, files, the environment or Slurm
+(_discovery); a health port answers probes (_health).
 """
 from __future__ import annotations
 
@@ -45,7 +49,11 @@ import zmq
 
 import actors
 from actors._backend import core as _core
+from actors import _discovery
+from actors import _flow
+from actors import _health
 from actors import _interrupt
+from actors import _liveness
 from actors import _nodeconfig
 from actors import _hello
 from actors import _remote
@@ -101,7 +109,10 @@ class NodeConfig:
     stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
     process runs, its scheduler is busy or blocked) may stay silent before
     it is declared down (silent with the connection lost: down_after);
-    None: 30 s, or down_after if longer."""
+    None: 30 s, or down_after if longer; dns_server, discovery_interval:
+    see _discovery (seeds from DNS, files, the environment, Slurm; ${VAR}
+    in listen, advertise and seeds); health_port: an HTTP port answering
+    /live and /ready (see _health)."""
     name: str
     listen: str
     seeds: tuple = ()
@@ -121,6 +132,9 @@ class NodeConfig:
     spawnable: tuple = ()
     insecure: bool = False
     stall_timeout: float = None
+    dns_server: str = None
+    discovery_interval: float = 5.0
+    health_port: int = None
 
     def __post_init__(self):
         _nodeconfig.validate(self)
@@ -131,7 +145,8 @@ class _Peer:
                  "name", "inc", "addr", "pub", "index", "ident", "sock",
                  "out", "pending", "last_heard", "full_since", "load",
                  "bad", "gone", "bye_out", "bye_in", "since",
-                 "out_seq", "in_seq", "undecodable")
+                 "out_seq", "in_seq", "undecodable",
+                 "flow")                      # _flow.PeerFlow
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -156,6 +171,7 @@ class _Peer:
         self.out_seq = 0              # the last batch numbered for it
         self.in_seq = 0               # the last batch it numbered for us
         self.undecodable = 0          # its records that did not decode
+        self.flow = _flow.PeerFlow()
 
 
 _node = None                      # the Node of this process, while it runs
@@ -192,6 +208,9 @@ class Node:
         self.undecodable = 0          # records that did not decode here
         self.undecodable_logged = set()
         self.gaps = 0                 # peers downed for a sequence gap
+        self.dropped = 0              # peers downed: connection dropped
+        self.holding = set()          # peers whose records wait (_flow)
+        self.releaser = None          # the actor delivering them
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # frames from departed peers, dropped
         self.lost = {}                # name -> (addr, pub, since): down
@@ -209,6 +228,10 @@ class Node:
         self.codec = _transport.PICKLE
         self.unverified = set()       # certs: peers only gossip vouched for
         self.spawn_allowed = frozenset()
+        self.seed_list = []           # the seeds' addresses now (_discovery)
+        self.watcher = self.discovery_actor = self.health = None
+        self.started = False
+        self.listen = config.listen   # with ${VAR} expanded, from start()
 
     # -- start and stop ---------------------------------------------------
 
@@ -216,7 +239,13 @@ class Node:
         cfg = self.cfg
         self.spawn_allowed = _remote.check_allow_list(cfg.spawnable)
         try:
-            _security.check_exposure(cfg.security, cfg.listen, cfg.insecure)
+            listen = _discovery.expand(cfg.listen)
+            advertise = _discovery.expand(cfg.advertise)
+            self.seed_list = _discovery.resolve(cfg.seeds, cfg.dns_server)
+        except _discovery.DiscoveryError as e:
+            raise NodeStartError(str(e)) from None
+        try:
+            _security.check_exposure(cfg.security, listen, cfg.insecure)
         except _security.SecurityError as e:
             raise NodeStartError(str(e)) from None
         try:
@@ -237,13 +266,14 @@ class Node:
                 self.zap.bind(_security.ZAP_ENDPOINT)
             try:
                 self.inbox, bound = _transport.bind_inbox(
-                    self.ctx, cfg.listen, self.sec, cfg)
+                    self.ctx, listen, self.sec, cfg)
             except OSError as e:
                 raise NodeStartError(e.strerror or str(e)) from None
         except BaseException:
             self.ctx.destroy(0)
             raise
-        self.addr = cfg.advertise or bound.replace("0.0.0.0", "127.0.0.1")
+        self.addr = advertise or bound.replace("0.0.0.0", "127.0.0.1")
+        self.listen = listen
         _core._set_local_node(self.name, self.inc)
         self.index_of_self = 0
         self.flusher = actors.spawn(_flusher_main, self)
@@ -259,7 +289,14 @@ class Node:
             self.zap_actor = actors.spawn(_zap_main, self)
         _core._set_router(self)
         _core._set_flush_hook(self.flush_hook)
-        for seed in cfg.seeds:
+        if cfg.health_port is not None:
+            try:
+                self.health = _health.start(self, cfg.health_port)
+            except OSError as e:
+                self.close_now()
+                raise NodeStartError("health port %s: %s"
+                                     % (cfg.health_port, e)) from None
+        for seed in self.seed_list:
             self.open_seed(seed)
         if self.seeds and cfg.join_timeout is not None:
             deadline = _monotonic() + cfg.join_timeout
@@ -280,6 +317,47 @@ class Node:
                     "no seed answered within %s s (%s): unreachable, not "
                     "running, or rejecting this node's cookie/key"
                     % (cfg.join_timeout, ", ".join(self.seeds)))
+        if _discovery.is_dynamic(cfg.seeds):
+            self.discovery_actor = actors.spawn(_discovery.discovery_main,
+                                                self)
+            self.watcher = _discovery.Watcher(
+                cfg.seeds, cfg.dns_server, cfg.discovery_interval,
+                self.seed_list, self.discovery_actor)
+        self.started = True
+
+    def update_seeds(self, seeds):
+        """The seed sources now say seeds: say hello to the new ones, stop
+        trying the ones gone (a peer found through one stays a peer)."""
+        old, self.seed_list = set(self.seed_list), list(seeds)
+        if self.stopping:
+            return
+        known = {p.addr for p in self.peers.values()}
+        for seed in seeds:
+            addr = seed.rpartition("@")[2]
+            if seed in old or addr in self.seeds or addr in known:
+                continue
+            try:
+                self.open_seed(seed)
+            except Exception as e:
+                log.warning("node %s: seed %s: %s", self.name, seed, e)
+        for seed in old.difference(seeds):
+            addr = seed.rpartition("@")[2]
+            # A peer lost at an address the sources no longer list (a pod
+            # gone for good) is not looked for there any more.
+            for name in [n for n, lost in self.lost.items()
+                         if lost[0] == addr]:
+                del self.lost[name]
+            if addr in self.seeds:
+                self.seeds.pop(addr)[0].close(0)
+
+    def ready(self):
+        """Started and joined: connected to a peer, or no seed names
+        another node (the first of a cluster)."""
+        if not self.started or self.stopping:
+            return False
+        return bool(self.peers) or not any(
+            s.rpartition("@")[2] not in (self.addr, self.listen)
+            for s in self.seed_list)
 
     def stop(self):
         """Flush every outbox, say bye, wait for every peer to confirm it
@@ -308,6 +386,10 @@ class Node:
         self.flush_all()
 
     def close_now(self, linger=0):
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.health is not None:
+            self.health.close()
         _core._set_router(None)
         _core._set_flush_hook(None)
         _core._watch_fd(self.inbox.getsockopt(zmq.FD), None)
@@ -318,7 +400,8 @@ class Node:
             self.handshakes = None
         me = actors.self()
         refs = []
-        for pid in (self.ticker, self.flusher, self.zap_actor):
+        for pid in (self.ticker, self.flusher, self.zap_actor,
+                    self.releaser, self.discovery_actor):
             if pid is not None and pid.alive and pid != me:
                 refs.append(actors.monitor(pid))
                 actors.exit(pid, "kill")
@@ -327,6 +410,7 @@ class Node:
                            m.ref == r, timeout=2.0, default=None)
         for p in list(self.peers.values()):
             if p.sock is not None:
+                _liveness.unwatch(p)
                 _transport.close_monitored(p.sock, p.mon, linger)
                 p.sock = p.mon = None
         for s in self.seeds.values():
@@ -339,7 +423,7 @@ class Node:
 
     def open_seed(self, seed, key=None, rejoin=False):
         name, _, addr = seed.rpartition("@")
-        if addr == self.addr or addr == self.cfg.listen:
+        if addr == self.addr or addr == self.listen:
             return
         if key is None:
             key = self.sec.seed_server_key(name or None)
@@ -386,6 +470,7 @@ class Node:
         self.peers[name] = p
         self.by_index[index] = p
         self.lost.pop(name, None)
+        _liveness.watch(self, p)      # a dropped connection: down at once
         log.debug("node %s: peer %s (%s) up", self.name, name, addr)
         return p
 
@@ -446,8 +531,8 @@ class Node:
         """Peer p's process is up (its connection too, and it spoke within
         down_after): a hello from another incarnation of its name is a
         second node of that name, not a restart."""
-        self.silence_allowed(p)           # refreshes p.connected
-        return p.connected and \
+        _liveness.on_change(self, p)      # refreshes p.connected
+        return not p.gone and p.connected and \
             _monotonic() - p.last_heard <= self.cfg.down_after
 
     def refuse_name(self, name, addr, pub, inc, taken_at):
@@ -531,6 +616,7 @@ class Node:
         p.out = []
         p.pending.clear()
         if p.sock is not None:
+            _liveness.unwatch(p)
             _transport.close_monitored(p.sock, p.mon, linger)
             p.sock = p.mon = None
         self.acks_pending.discard(p.name)
@@ -548,7 +634,7 @@ class Node:
             _send(w, NodeDown(p.name, reason))
         _core._node_down(p.index, "noconnection")
         if not self.peers and not self.stopping:
-            for seed in self.cfg.seeds:   # alone again: look for the others
+            for seed in self.seed_list:   # alone again: look for the others
                 addr = seed.rpartition("@")[2]
                 if addr not in self.seeds and addr != self.addr:
                     try:
@@ -609,6 +695,8 @@ class Node:
         if not out:
             self.dirty.append(p)
         out.append((pid.id, msg))
+        if p.flow.unacked_recs + len(out) >= _flow.CREDIT:
+            _flow.throttle(self, p)   # a slow peer: wait for its credit
         if not self.kicked:
             self.kicked = True
             _want_flush()
@@ -732,6 +820,7 @@ class Node:
             p.out_seq + 1)
         p.out_seq += len(frames)
         p.pending.extend(frames)
+        _flow.sent(p, p.out_seq, len(out))
 
     def drain_pending(self, p):
         pending = p.pending
@@ -823,9 +912,12 @@ class Node:
             if seq != p.in_seq:
                 self.on_seq_gap(p, p.in_seq + 1, seq, "heartbeat")
             return
+        if kind == "A":
+            _flow.on_ack(p, seq)
+            return
         if seq and not self.check_seq(p, seq):
             return
-        self.on_records(p, body, 0)
+        _flow.on_batch(self, p, seq, body)
 
     def on_hello_frame(self, ident, p, frame):
         """A hello, or any frame of a connection whose hello was not
@@ -864,7 +956,10 @@ class Node:
             self.bad_frame(p, "bad hello: %s" % e)
 
     def on_records(self, p, body, i):
+        """Deliver body[i:] in order; the index of a record for a full
+        bounded mailbox, where it stopped (_flow holds the rest)."""
         n = len(body)
+        room = _core._room if _core._bounded() else None
         pid = _pid
         send = _send
         in_request = _core._in_request
@@ -876,8 +971,12 @@ class Node:
             try:
                 kind = rec[0]
                 if type(kind) is int:
+                    if room is not None and not room(kind):
+                        return i - 1
                     send(pid(0, kind), rec[1])
                 elif kind == "q":
+                    if room is not None and not room(rec[1]):
+                        return i - 1
                     in_request(index, rec)
                 elif kind == "r":
                     exc = rec[4]
@@ -895,7 +994,8 @@ class Node:
                 self.bad_frame(p, "bad record: %s: %s"
                                % (type(e).__name__, e))
             if p.gone:
-                return
+                return None
+        return None
 
     def bad_frame(self, p, why):
         self.bad_total += 1
@@ -1055,8 +1155,6 @@ class Node:
         inbox; declaring it down would lose that.  Such a peer gets
         stall_timeout; one whose connection is gone (dead, stopped,
         unreachable: no PONG) gets down_after."""
-        if p.mon is not None:
-            p.connected = _transport.connection_state(p.mon, p.connected)
         cfg = self.cfg
         if not p.connected:
             return cfg.down_after
@@ -1070,6 +1168,10 @@ class Node:
         self.ticks += 1
         load = _core._stats()["processes"]
         for p in list(self.peers.values()):
+            _liveness.on_change(self, p)      # (the fd watch reads first)
+            if p.gone:
+                continue
+            _flow.send_ack(p)
             limit = self.silence_allowed(p)
             if p.pending and not self.drain_pending(p) and \
                     now - p.full_since > limit:
@@ -1370,7 +1472,9 @@ def node_stats():
     and counted), undecodable records (delivered around, counted), late
     records (from peers declared down), sequence gaps (peers declared down
     because batches of theirs were lost), refused connections (handshakes
-    libzmq refused: no CURVE, wrong key...)."""
+    libzmq refused: no CURVE, wrong key...), dropped connections (peers
+    declared down at once because their connection closed), the seeds'
+    addresses now, and whether the node is ready (joined)."""
     node = _current()
     return {"name": node.name, "incarnation": node.inc, "address": node.addr,
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
@@ -1381,6 +1485,10 @@ def node_stats():
             "bad_frames_unknown": node.bad_unknown,
             "undecodable_records": node.undecodable,
             "sequence_gaps": node.gaps,
+            "dropped_connections": node.dropped,
+            "seeds": list(node.seed_list),
+            "looking_for": sorted(node.lost),   # peers lost, looked for
+            "ready": node.ready(),
             "late_records": node.late,    # frames, dropped undecoded
             "refused_connections": node.refused,
             "bad_frames": node.bad_total}

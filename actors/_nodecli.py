@@ -89,7 +89,23 @@ def _parser():
                          "tcp://127.0.0.1:7001")
     ap.add_argument("--seed", action="append", default=[], metavar="ADDRESS",
                     help="a node to join the cluster through (repeatable; "
-                         "name@address in --security certs mode)")
+                         "name@address in --security certs mode); also "
+                         "dns:NAME:PORT, file:PATH, env:VAR, slurm:PORT "
+                         "(default: env:ACTORS_SEEDS when it is set)")
+    ap.add_argument("--advertise", metavar="ADDRESS",
+                    help="the address peers connect to, when not the "
+                         "listening one; ${VAR} is expanded, e.g. "
+                         "'tcp://${POD_IP}:7000'")
+    ap.add_argument("--dns-server", metavar="HOST:PORT",
+                    help="resolve dns: seeds with this server instead of "
+                         "the system resolver (needs dnspython)")
+    ap.add_argument("--discovery-interval", type=_seconds, default=5.0,
+                    metavar="S",
+                    help="seconds between resolutions of dns: and file: "
+                         "seeds (default 5)")
+    ap.add_argument("--health-port", type=_port, metavar="PORT",
+                    help="answer HTTP GET /live and /ready on this port "
+                         "(for liveness and readiness probes)")
     ap.add_argument("--cookie-file", metavar="PATH",
                     help="file holding the cluster secret (default: "
                          "ACTORS_COOKIE or ACTORS_COOKIE_FILE)")
@@ -148,6 +164,13 @@ def _count(text):
     return value
 
 
+def _port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a TCP port, 0-65535")
+    return value
+
+
 def _seconds(text):
     value = float(text)
     if not value > 0:
@@ -191,8 +214,22 @@ def load_app(spec):
 
 def _config_from(opts):
     from actors._cluster import NodeConfig
+    seeds = tuple(opts.seed)
+    if not seeds and os.environ.get("ACTORS_SEEDS"):
+        seeds = ("env:ACTORS_SEEDS",)
+    try:
+        return _node_config(opts, seeds)
+    except (TypeError, ValueError) as e:
+        raise NodeCliError(EXIT_USAGE, str(e)) from None
+
+
+def _node_config(opts, seeds):
+    from actors._cluster import NodeConfig
     return NodeConfig(
-        name=opts.name, listen=opts.listen, seeds=tuple(opts.seed),
+        name=opts.name, listen=opts.listen, seeds=seeds,
+        advertise=opts.advertise, dns_server=opts.dns_server,
+        discovery_interval=opts.discovery_interval,
+        health_port=opts.health_port,
         cookie_file=opts.cookie_file, security=opts.security,
         cert_dir=opts.cert_dir, heartbeat=opts.heartbeat,
         down_after=opts.down_after, join_timeout=opts.join_timeout,

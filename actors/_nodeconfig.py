@@ -55,10 +55,15 @@ def validate(cfg):
     except TypeError:
         raise TypeError("NodeConfig.seeds: a list of addresses, not %r"
                         % (cfg.seeds,)) from None
+    from actors import _discovery
     for s in seeds:
         if not isinstance(s, str) or not s:
             raise TypeError("NodeConfig.seeds: addresses are non-empty "
                             "strings, not %r" % (s,))
+        try:
+            _discovery.check_source(s)
+        except ValueError as e:
+            raise ValueError("NodeConfig.seeds: %s" % e) from None
     _seconds(cfg, "heartbeat")
     _seconds(cfg, "down_after")
     if cfg.down_after < cfg.heartbeat:
@@ -83,6 +88,18 @@ def validate(cfg):
     _text(cfg, "advertise", optional=True)
     _text(cfg, "cookie_file", optional=True)
     _text(cfg, "cert_dir", optional=True)
+    _text(cfg, "dns_server", optional=True)
+    if cfg.dns_server is not None:
+        host, _, port = cfg.dns_server.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("NodeConfig.dns_server is HOST:PORT, not %r"
+                             % (cfg.dns_server,))
+    _seconds(cfg, "discovery_interval")
+    if cfg.health_port is not None:
+        _count(cfg, "health_port", 0)
+        if cfg.health_port > 65535:
+            raise ValueError("NodeConfig.health_port: a TCP port, not %r"
+                             % (cfg.health_port,))
     if cfg.cookie is not None and not isinstance(cfg.cookie, (str, bytes)):
         raise TypeError("NodeConfig.cookie: str or bytes, not %s"
                         % type(cfg.cookie).__name__)

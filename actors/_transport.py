@@ -18,6 +18,8 @@ Frame layout: MAGIC (2 bytes), a kind byte, then the body.
         exceptions (type name, str) pairs; arrays decode as tuples.
   b"H": a heartbeat, the body is ASCII "LOAD:SEQ": the sender's actor
         count and the sequence number of the last batch it sent us.
+  b"A": an acknowledgement, ASCII "SEQ": every batch we sent up to SEQ
+        was delivered there (credits, see _flow).
 Sequence numbers count the batches a node sends to one peer incarnation
 from 1 (a new _Peer on the sender starts again); 0 marks an unsequenced
 batch (a hello from a seed socket).  The receiver expects each number
@@ -45,6 +47,7 @@ MAGIC = b"\xa7\x01"
 BATCH = MAGIC + b"B"
 MBATCH = MAGIC + b"M"
 HEARTBEAT = MAGIC + b"H"
+ACK = MAGIC + b"A"
 UNDECODABLE = "?"                 # kind of a record that did not decode
 _SEQ = struct.Struct("<Q")
 _HEAD = len(BATCH) + _SEQ.size    # magic, kind and sequence number
@@ -276,6 +279,11 @@ def heartbeat_frame(load, seq=0):
     return HEARTBEAT + b"%d:%d" % (int(load), int(seq))
 
 
+def ack_frame(seq):
+    """An acknowledgement: every batch up to seq was delivered (_flow)."""
+    return ACK + b"%d" % int(seq)
+
+
 def decode(frame, codec=PICKLE):
     """("B", seq, records) or ("H", seq, load); raises BadFrame
     (WrongSerializer for a batch of the other serializer: never
@@ -290,6 +298,11 @@ def decode(frame, codec=PICKLE):
                 len(load) > 18 or len(seq) > 18:
             raise BadFrame("bad heartbeat")
         return "H", int(seq), int(load)
+    if kind == b"A":
+        seq = bytes(frame[3:])
+        if not seq.isdigit() or len(seq) > 18:
+            raise BadFrame("bad ack")
+        return "A", int(seq), None
     if kind == codec.kind:
         if len(frame) < _HEAD:
             raise BadFrame("truncated batch")
@@ -544,24 +557,30 @@ def connection_monitor(sock):
         return None
 
 
-def connection_state(mon, state):
-    """The connection's state after the events mon holds (read without
-    blocking): True up, False down; state if nothing happened since."""
+def connection_changes(mon):
+    """The connection events mon holds, read without blocking, in order:
+    True for up, False for down."""
     up, down = _connection_events()
+    out = []
     while True:
         try:
             frames = mon.recv_multipart(zmq.NOBLOCK)
-        except zmq.Again:
-            return state
-        except zmq.ZMQError:
-            return state
+        except zmq.ZMQError:              # Again, or closed meanwhile
+            return out
         if len(frames) < 1 or len(frames[0]) < 6:
             continue
         event = int.from_bytes(frames[0][:2], "little")
         if event & up:
-            state = True
+            out.append(True)
         elif event & down:
-            state = False
+            out.append(False)
+
+
+def connection_state(mon, state):
+    """The connection's state after the events mon holds (read without
+    blocking): True up, False down; state if nothing happened since."""
+    changes = connection_changes(mon)
+    return changes[-1] if changes else state
 
 
 def close_monitored(sock, mon, linger=0):

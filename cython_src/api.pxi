@@ -104,30 +104,42 @@ cdef Scheduler this_scheduler():
     return st.sched
 
 
-def spawn(fn, *args, node=None, **kwargs):
+def spawn(fn, *args, node=None, mailbox=None, **kwargs):
     """Start an actor running fn(*args, **kwargs), or an instance of the
     Actor subclass fn(*args, **kwargs); returns its Pid.  node= starts it on
     another node of the cluster (fn must be importable there), "any" on the
-    least loaded one."""
+    least loaded one.  mailbox=N bounds its mailbox (see bound.pxi; an
+    Actor class may say `mailbox = N` instead)."""
     if node is not None:
         if remote_router is None:
             raise ActorError("spawn(node=...) needs a cluster node")
+        if mailbox is not None:
+            raise TypeError("spawn(node=..., mailbox=...): give the Actor "
+                            "class a `mailbox` attribute instead")
         return remote_router.spawn(node, fn, args, kwargs)
-    return new_process(this_scheduler(), fn, args, kwargs).pid
+    return bounded(new_process(this_scheduler(), fn, args, kwargs), fn,
+                   mailbox).pid
 
 
-def spawn_link(fn, *args, **kwargs):
+cdef Process bounded(Process p, fn, spec):
+    spec = bound_spec(fn, spec)
+    if spec is not None:
+        set_bound(p, spec)
+    return p
+
+
+def spawn_link(fn, *args, mailbox=None, **kwargs):
     """spawn() and link() as one step."""
     cdef Process me = current_process()
-    pid = new_process(me.sched, fn, args, kwargs).pid
+    pid = bounded(new_process(me.sched, fn, args, kwargs), fn, mailbox).pid
     link(pid)
     return pid
 
 
-def spawn_monitor(fn, *args, **kwargs):
+def spawn_monitor(fn, *args, mailbox=None, **kwargs):
     """spawn() and monitor() as one step: (pid, ref)."""
     cdef Process me = current_process()
-    pid = new_process(me.sched, fn, args, kwargs).pid
+    pid = bounded(new_process(me.sched, fn, args, kwargs), fn, mailbox).pid
     return pid, monitor(pid)
 
 

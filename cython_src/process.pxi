@@ -187,6 +187,8 @@ cdef class _Extra:
     cdef list names
     cdef list groups
     cdef list requests          # taken by receive(), answered from a thread
+    cdef Py_ssize_t bound       # mailbox bound, 0: none (bound.pxi)
+    cdef double bound_wait      # seconds a sender waits for room
 
 
 cdef class Process(TaskletBase):
@@ -410,6 +412,11 @@ def send(dest, msg):
         else:
             dead_letter(dest, msg)
     elif p.thread is thread_state():
+        if p.extra is not None and p.extra.bound and is_full(p):
+            wait_for_room(p)              # bound.pxi
+            if p.pflags & P_EXITED:
+                dead_letter(dest, msg)
+                return
         deliver(p, msg)
         spend_reduction()
     else:

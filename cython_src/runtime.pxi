@@ -7,6 +7,7 @@ include "scheduler.pxi"
 include "timeouts.pxi"
 include "api.pxi"
 include "remote.pxi"
+include "bound.pxi"
 include "zmqrecv.pxi"
 
 TASKLET_NAMES = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent",
@@ -14,6 +15,7 @@ TASKLET_NAMES = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent",
 RUNTIME_NAMES = [
     "Pid", "Ref", "Timer", "Actor", "Request", "Down", "Exit",
     "ActorError", "ActorDeadError", "NameTakenError", "Timeout",
+    "MailboxFull",
     "run", "spawn", "spawn_link", "spawn_monitor", "self", "send",
     "receive", "ask", "sleep", "send_after", "wait_readable",
     "wait_writable", "link", "unlink", "monitor", "demonitor",

@@ -50,6 +50,7 @@ RUNTIME_MODULES = (
     "test_actors_receive.py",
     "test_actors_registry.py",
     "test_actors_timers.py",
+    "test_actors_mailbox.py",
     "test_actors_threads.py",
     "test_supervisor.py",
     "test_hardening_time.py",

@@ -480,3 +480,48 @@ def test_security_none_off_loopback_is_refused(cluster):
                       % free_port(), "--security", "none", cookie=False)
     assert a.wait(START) == 3, a.describe()
     assert "--insecure" in one_line(a.stderr), a.describe()
+
+
+# -- deployment options (issue 13) --------------------------------------------
+
+def _http(port, path):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                    timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+def test_health_port_advertise_and_seeds_from_the_environment(cluster):
+    """b finds a through ACTORS_SEEDS (no --seed), advertises through
+    ${MY_IP}; both answer /live and /ready on their health ports."""
+    pa, pb, ha, hb = free_port(), free_port(), free_port(), free_port()
+    a = cluster.start("--name", "a", "--listen", addr(pa),
+                      "--health-port", str(ha))
+    a.wait_line(r"up at")
+    b = cluster.start("--name", "b", "--listen", addr(pb),
+                      "--advertise", "tcp://${MY_IP}:%d" % pb,
+                      "--health-port", str(hb), "--app", "nodeapp:watch",
+                      env_extra={"ACTORS_SEEDS": addr(pa),
+                                 "MY_IP": "localhost"})
+    b.wait_line(r"^nodes: a b$")
+    assert "up at tcp://localhost:%d" % pb in b.stderr, b.describe()
+    for port in (ha, hb):
+        assert wait_until(lambda: _http(port, "/ready") == 200, START,
+                          "ready on %d" % port)
+        assert _http(port, "/live") == 200
+    for n in (b, a):
+        n.signal(signal.SIGTERM)
+        assert n.wait() == 0, n.describe()
+
+
+def test_bad_seed_source_is_a_usage_error(cluster):
+    n = cluster.start("--name", "a", "--listen", addr(free_port()),
+                      "--seed", "dns:no-port")
+    assert n.wait(START) == 2, n.describe()
+    assert "dns:NAME:PORT" in one_line(n.stderr)
