@@ -1,0 +1,126 @@
+"""The public API's types (actors/*.pyi): stubtest holds them to the built
+module, mypy --strict accepts the examples and the README's code, and
+rejects wrong calls.  mypy runs on the test interpreter."""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+import actors
+
+TESTS = pathlib.Path(__file__).resolve().parent
+PACKAGE = pathlib.Path(actors.__file__).resolve().parent
+ROOT = PACKAGE.parent                 # what holds the actors package
+SOURCE = TESTS.parent                 # the checkout: examples/, README.md
+TIMEOUT = 600
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("mypy-cache"))
+
+
+def mypy(args, cache, cwd):
+    # MYPYPATH: an editable install reaches the package through an import
+    # hook mypy does not follow; this finds it however it was installed.
+    env = dict(os.environ, MYPYPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", cache,
+         "--no-error-summary", "--hide-error-context", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def test_stubs_match_the_runtime(tmp_path):
+    allow = tmp_path / "allowlist.txt"
+    lines = (TESTS / "typing" / "stubtest-allowlist.txt").read_text()
+    unstubbed = sorted(p.stem for p in PACKAGE.glob("*.py")
+                       if not p.with_suffix(".pyi").exists()
+                       and p.stem not in ("__init__", "greenlet"))
+    lines += "".join(r"actors\.%s(\..*)?" "\n" % re.escape(m)
+                     for m in unstubbed)
+    allow.write_text(lines)
+    env = dict(os.environ, MYPYPATH=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "--concise",
+         "--mypy-config-file", str(TESTS / "typing" / "stubtest.ini"),
+         "--allowlist", str(allow), "--ignore-unused-allowlist", "actors"],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True,
+        timeout=TIMEOUT)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def readme_blocks():
+    text = (SOURCE / "README.md").read_text()
+    return re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+
+
+def test_readme_python_blocks_pass_mypy_strict(tmp_path, cache):
+    blocks = readme_blocks()
+    assert blocks
+    for i, code in enumerate(blocks):
+        (tmp_path / ("readme_block_%d.py" % i)).write_text(code)
+    r = mypy(["--strict", "."], cache, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_examples_pass_mypy_strict(cache):
+    examples = SOURCE / "examples"
+    assert sorted(examples.glob("*.py"))
+    r = mypy(["--strict", str(examples)], cache, SOURCE)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+WRONG = '''
+import actors
+
+class Counter(actors.Actor):
+    def __init__(self, start: int) -> None:
+        self.n = start
+    def receive(self, msg: int) -> int:
+        self.n += msg
+        return self.n
+
+def worker(n: int, name: str) -> None: ...
+
+def main() -> None:
+    actors.spawn(Counter, "x", "y")                 # line 14: 2 args, 1 taken
+    actors.receive(actors.Down).pid.nonexistent     # line 15: no such field
+    actors.spawn(worker, "1", "w")                  # line 16: wrong type
+    down = actors.receive(actors.Down)
+    reveal_type(down)                               # line 18
+    either = actors.receive((actors.Down, actors.Exit), timeout=1)
+    reveal_type(either)                             # line 20
+    maybe = actors.receive(actors.Down, 0, default=None)
+    reveal_type(maybe)                              # line 22
+    reveal_type(actors.run(lambda: 3))              # line 23
+    actors.spawn(worker, 1, "w")                    # fine
+    actors.spawn(worker, 1, "w", node="b")          # fine: remote spawn
+'''
+
+
+def test_mypy_reports_wrong_calls(tmp_path, cache):
+    (tmp_path / "wrong.py").write_text(WRONG)
+    r = mypy(["--strict", "wrong.py"], cache, tmp_path)
+    out = r.stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"wrong\.py:(\d+): (\w+): (.*)", line)
+        if m:
+            found.setdefault(int(m.group(1)), []).append(m.group(3))
+    assert r.returncode == 1, out + r.stderr
+    assert any("spawn" in e for e in found.get(14, ())), out
+    assert any('"Pid" has no attribute "nonexistent"' in e
+               for e in found.get(15, ())), out
+    assert found.get(16), out
+    assert any("fallback=actors._core.Down]\"" in e
+               for e in found.get(18, ())), out
+    assert any("fallback=actors._core.Down] | " in e and
+               "fallback=actors._core.Exit]" in e
+               for e in found.get(20, ())), out
+    assert any("fallback=actors._core.Down] | None" in e
+               for e in found.get(22, ())), out
+    assert any('"int"' in e for e in found.get(23, ())), out
+    assert set(found) == {14, 15, 16, 18, 20, 22, 23}, out
