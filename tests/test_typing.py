@@ -23,10 +23,18 @@ def cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("mypy-cache"))
 
 
+def mypy_env():
+    # An editable install reaches the package through an import hook mypy
+    # does not follow: MYPYPATH finds it then.  An installed package is
+    # found in site-packages (which mypy refuses to have in MYPYPATH).
+    env = dict(os.environ)
+    if ROOT.name not in ("site-packages", "dist-packages"):
+        env["MYPYPATH"] = str(ROOT)
+    return env
+
+
 def mypy(args, cache, cwd):
-    # MYPYPATH: an editable install reaches the package through an import
-    # hook mypy does not follow; this finds it however it was installed.
-    env = dict(os.environ, MYPYPATH=str(ROOT))
+    env = mypy_env()
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--cache-dir", cache,
          "--no-error-summary", "--hide-error-context", *args],
@@ -42,7 +50,7 @@ def test_stubs_match_the_runtime(tmp_path):
     lines += "".join(r"actors\.%s(\..*)?" "\n" % re.escape(m)
                      for m in unstubbed)
     allow.write_text(lines)
-    env = dict(os.environ, MYPYPATH=str(ROOT))
+    env = mypy_env()
     r = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "--concise",
          "--mypy-config-file", str(TESTS / "typing" / "stubtest.ini"),
