@@ -8,7 +8,7 @@ from contextvars import Context
 from types import FrameType, TracebackType, UnionType
 from typing import Any, ClassVar, Final, Literal, NamedTuple, TypeVar, final, overload
 
-from typing_extensions import ParamSpec, TypeIs, disjoint_base
+from typing_extensions import ParamSpec, TypeGuard, TypeIs, disjoint_base
 
 from actors._cluster import NodeConfig
 
@@ -208,6 +208,9 @@ def receive(match: tuple[type[_T1], type[_T2], type[_T3]],
             timeout: float | None = None) -> _T1 | _T2 | _T3: ...
 @overload
 def receive(match: Callable[[Any], TypeIs[_T]],
+            timeout: float | None = None) -> _T: ...
+@overload
+def receive(match: Callable[[Any], TypeGuard[_T]],
             timeout: float | None = None) -> _T: ...
 @overload
 def receive(match: tuple[type[object], ...] | UnionType | Callable[[Any], object],

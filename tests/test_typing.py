@@ -82,6 +82,8 @@ def test_examples_pass_mypy_strict(cache):
 
 
 WRONG = '''
+from typing import TypeGuard
+
 import actors
 
 class Counter(actors.Actor):
@@ -93,19 +95,24 @@ class Counter(actors.Actor):
 
 def worker(n: int, name: str) -> None: ...
 
+def is_text(m: object) -> TypeGuard[str]:
+    return isinstance(m, str)
+
 def main() -> None:
-    actors.spawn(Counter, "x", "y")                 # line 14: 2 args, 1 taken
-    actors.receive(actors.Down).pid.nonexistent     # line 15: no such field
-    actors.spawn(worker, "1", "w")                  # line 16: wrong type
+    actors.spawn(Counter, "x", "y")                 # @extra-args
+    actors.receive(actors.Down).pid.nonexistent     # @no-field
+    actors.spawn(worker, "1", "w")                  # @wrong-type
     down = actors.receive(actors.Down)
-    reveal_type(down)                               # line 18
+    reveal_type(down)                               # @down
     either = actors.receive((actors.Down, actors.Exit), timeout=1)
-    reveal_type(either)                             # line 20
+    reveal_type(either)                             # @either
     maybe = actors.receive(actors.Down, 0, default=None)
-    reveal_type(maybe)                              # line 22
-    reveal_type(actors.run(lambda: 3))              # line 23
+    reveal_type(maybe)                              # @maybe
+    reveal_type(actors.run(lambda: 3))              # @run
+    reveal_type(actors.receive(is_text))            # @guard
     actors.spawn(worker, 1, "w")                    # fine
     actors.spawn(worker, 1, "w", node="b")          # fine: remote spawn
+    actors.spawn_link(Counter, 1)                   # fine
 '''
 
 
@@ -113,22 +120,25 @@ def test_mypy_reports_wrong_calls(tmp_path, cache):
     (tmp_path / "wrong.py").write_text(WRONG)
     r = mypy(["--strict", "wrong.py"], cache, tmp_path)
     out = r.stdout
+    where = {m.group(1): n for n, line in enumerate(WRONG.splitlines(), 1)
+             for m in [re.search(r"# @([\w-]+)", line)] if m}
     found = {}
     for line in out.splitlines():
         m = re.match(r"wrong\.py:(\d+): (\w+): (.*)", line)
         if m:
             found.setdefault(int(m.group(1)), []).append(m.group(3))
+
+    def at(mark):
+        return " / ".join(found.get(where[mark], ()))
+
     assert r.returncode == 1, out + r.stderr
-    assert any("spawn" in e for e in found.get(14, ())), out
-    assert any('"Pid" has no attribute "nonexistent"' in e
-               for e in found.get(15, ())), out
-    assert found.get(16), out
-    assert any("fallback=actors._core.Down]\"" in e
-               for e in found.get(18, ())), out
-    assert any("fallback=actors._core.Down] | " in e and
-               "fallback=actors._core.Exit]" in e
-               for e in found.get(20, ())), out
-    assert any("fallback=actors._core.Down] | None" in e
-               for e in found.get(22, ())), out
-    assert any('"int"' in e for e in found.get(23, ())), out
-    assert set(found) == {14, 15, 16, 18, 20, 22, 23}, out
+    assert 'No overload variant of "spawn"' in at("extra-args"), out
+    assert '"Pid" has no attribute "nonexistent"' in at("no-field"), out
+    assert 'No overload variant of "spawn"' in at("wrong-type"), out
+    assert "fallback=actors._core.Down]\"" in at("down"), out
+    assert ("fallback=actors._core.Down] | " in at("either") and
+            "fallback=actors._core.Exit]" in at("either")), out
+    assert "fallback=actors._core.Down] | None" in at("maybe"), out
+    assert 'Revealed type is "int"' in at("run"), out
+    assert 'Revealed type is "str"' in at("guard"), out
+    assert set(found) == set(where.values()), out
