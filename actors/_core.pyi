@@ -162,13 +162,13 @@ class Timeout(Exception): ...
 # cluster, or "any") is its own overload: a ParamSpec call cannot take an
 # extra keyword.
 @overload
-def run(main: Callable[..., _T], *args: Any, node: NodeConfig,
+def run(main: Callable[..., _T], *args: Any, node: NodeConfig | None,
         **kwargs: Any) -> _T: ...
 @overload
 def run(main: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T: ...
 
 @overload
-def spawn(fn: Callable[..., object], *args: Any, node: str,
+def spawn(fn: Callable[..., object], *args: Any, node: str | None,
           **kwargs: Any) -> Pid: ...
 @overload
 def spawn(fn: Callable[_P, object], *args: _P.args,

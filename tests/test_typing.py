@@ -60,6 +60,28 @@ def test_stubs_match_the_runtime(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_greenlet_backend_matches_the_same_stubs(tmp_path):
+    """actors._core_greenlet is the same runtime over greenlet: it has to
+    match actors/_core.pyi too (checked as a copy of it, in a stub tree
+    of its own, so users see one set of types)."""
+    stubs = tmp_path / "stubs" / "actors"
+    stubs.mkdir(parents=True)
+    for f in PACKAGE.glob("*.pyi"):
+        (stubs / f.name).write_text(f.read_text())
+    (stubs / "py.typed").write_text("")
+    (stubs / "_core_greenlet.pyi").write_text(
+        (PACKAGE / "_core.pyi").read_text())
+    env = dict(os.environ, MYPYPATH=str(stubs.parent))
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "--concise",
+         "--mypy-config-file", str(TESTS / "typing" / "stubtest.ini"),
+         "--allowlist", str(TESTS / "typing" / "stubtest-allowlist.txt"),
+         "--ignore-unused-allowlist", "actors._core_greenlet"],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True,
+        timeout=TIMEOUT)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def readme_blocks():
     text = (SOURCE / "README.md").read_text()
     return re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
