@@ -159,8 +159,9 @@ class Timeout(Exception): ...
 
 # A function (or an Actor subclass, whose __init__ takes the arguments) and
 # its arguments, checked against each other.  node= (another node of the
-# cluster, or "any") is its own overload: a ParamSpec call cannot take an
-# extra keyword.
+# cluster, or "any") is its own overload, first: a ParamSpec signature cannot
+# take an extra keyword, so a keyword of spawn's own gets an overload where
+# it is required (and fn's arguments go unchecked).
 @overload
 def run(main: Callable[..., _T], *args: Any, node: NodeConfig | None,
         **kwargs: Any) -> _T: ...
