@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: embedsignature=True, embedsignature.format=clinic
 """The native tasklet core: greenlet-like coroutines on heap-sliced C stacks.
 
 One extension built from the .pxi files it includes:

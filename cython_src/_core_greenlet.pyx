@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: embedsignature=True, embedsignature.format=clinic
 """The actor runtime over the greenlet package: the same runtime.pxi as
 actors._core, its tasklets greenlets (greenlet_shim.pxi).  Slower, but it
 needs no switch stub and no interpreter internals, so it builds wherever
