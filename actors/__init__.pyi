@@ -27,6 +27,7 @@ from actors._core import (
     TaskletError as TaskletError,
     TaskletExit as TaskletExit,
     Timeout as Timeout,
+    MailboxFull as MailboxFull,
     Timer as Timer,
     ask as ask,
     dead_letters as dead_letters,
@@ -75,7 +76,7 @@ __all__ = [
     "Supervisor", "SupervisorError", "System", "ask_async", "spawnable",
     # the runtime (actors._core)
     "Actor", "ActorDeadError", "ActorError", "Down", "Exit", "NameTakenError",
-    "Pid", "Ref", "Request", "Timeout", "Timer", "ask", "dead_letters",
+    "MailboxFull", "Pid", "Ref", "Request", "Timeout", "Timer", "ask", "dead_letters",
     "demonitor", "exit", "join", "leave", "link", "members", "monitor",
     "receive", "register", "run", "self", "send", "send_after", "sleep",
     "spawn", "spawn_link", "spawn_monitor", "trap_exits", "unlink",

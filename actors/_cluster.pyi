@@ -31,6 +31,9 @@ class NodeConfig:
     spawnable: Sequence[str] = ()
     insecure: bool = False
     stall_timeout: float | None = None
+    dns_server: str | None = None
+    discovery_interval: float = 5.0
+    health_port: int | None = None
     def __post_init__(self) -> None: ...
 
 class NodeDown(NamedTuple):

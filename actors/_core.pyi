@@ -28,7 +28,7 @@ BACKEND: Final[str]        # "native" or "greenlet"
 __all__ = [
     "Tasklet", "TaskletExit", "TaskletError", "getcurrent", "settrace",
     "gettrace", "Pid", "Ref", "Timer", "Actor", "Request", "Down", "Exit",
-    "ActorError", "ActorDeadError", "NameTakenError", "Timeout", "run",
+    "ActorError", "ActorDeadError", "NameTakenError", "Timeout", "MailboxFull", "run",
     "spawn", "spawn_link", "spawn_monitor", "self", "send", "receive", "ask",
     "sleep", "send_after", "wait_readable", "wait_writable", "link", "unlink",
     "monitor", "demonitor", "trap_exits", "exit", "register", "unregister",
@@ -154,6 +154,8 @@ class ActorError(Exception): ...
 class ActorDeadError(ActorError): ...
 class NameTakenError(ActorError): ...
 class Timeout(Exception): ...
+class MailboxFull(Timeout):
+    """A bounded mailbox stayed full past the sender's wait."""
 
 # -- starting actors -------------------------------------------------------------
 
@@ -168,15 +170,28 @@ def run(main: Callable[..., _T], *args: Any, node: NodeConfig | None,
 @overload
 def run(main: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T: ...
 
+_Mailbox = int | tuple[int, float]
+
 @overload
 def spawn(fn: Callable[..., object], *args: Any, node: str | None,
-          **kwargs: Any) -> Pid: ...
+          mailbox: None = None, **kwargs: Any) -> Pid: ...
+@overload
+def spawn(fn: Callable[..., object], *args: Any, node: None = None,
+          mailbox: _Mailbox | None, **kwargs: Any) -> Pid: ...
 @overload
 def spawn(fn: Callable[_P, object], *args: _P.args,
           **kwargs: _P.kwargs) -> Pid: ...
 
+@overload
+def spawn_link(fn: Callable[..., object], *args: Any, mailbox: _Mailbox | None,
+               **kwargs: Any) -> Pid: ...
+@overload
 def spawn_link(fn: Callable[_P, object], *args: _P.args,
                **kwargs: _P.kwargs) -> Pid: ...
+@overload
+def spawn_monitor(fn: Callable[..., object], *args: Any, mailbox: _Mailbox | None,
+                  **kwargs: Any) -> tuple[Pid, Ref]: ...
+@overload
 def spawn_monitor(fn: Callable[_P, object], *args: _P.args,
                   **kwargs: _P.kwargs) -> tuple[Pid, Ref]: ...
 def self() -> Pid: ...
