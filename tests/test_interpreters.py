@@ -94,6 +94,9 @@ def run_case(label):
     where, python, files, extra = CASES[label]
     env = dict(os.environ, **extra)
     env.pop("PYTEST_CURRENT_TEST", None)
+    # The 10-million-message flow-control run is the main suite's; the
+    # other interpreters take the same path with a tenth of it.
+    env.setdefault("ACTORS_FLOW_MESSAGES", "1000000")
     if where == "pyenv":
         exe = pyenv_python(python)
         if exe is None:
