@@ -430,3 +430,52 @@ def test_tracer_switching_away_keeps_what_the_switch_delivers():
     assert ("RESULTS [('g2 arg', 'g2 from tracer'), ('main', 'from g2'), "
             "('g1 arg', 'g1 from main'), ('main', 'g1 done'), "
             "('main', 'g2 done')]") in out, out
+
+
+# -- collected from inside the cycle collector ---------------------------------
+
+def test_suspended_tasklet_in_a_cycle_killed_by_the_collector_loop():
+    # greenlet's test_gc.py::test_finalizer_crash, looped: the collector
+    # clears a list that alone holds a suspended tasklet, whose kill runs
+    # finalizers.  Switching into it from inside the collection (the
+    # collector's list heads sit in its C frame, which the switch copies
+    # over) segfaulted on the first iteration or so; the kill must wait
+    # for the collection's end.
+    proc = run_in_subprocess("""
+        import gc
+        from actors import greenlet
+
+        class object_with_finalizer(object):
+            def __del__(self):
+                pass
+
+        exits = []
+
+        def once():
+            array = []
+            parent = greenlet.getcurrent()
+
+            def body():
+                greenlet.getcurrent().object = object_with_finalizer()
+                try:
+                    parent.switch()
+                except greenlet.GreenletExit:
+                    exits.append(1)
+                finally:
+                    del greenlet.getcurrent().object
+
+            g = greenlet.greenlet(body)
+            g.array = array
+            array.append(g)
+            g.switch()
+            del array
+            del g
+            greenlet.getcurrent()
+            gc.collect()
+
+        gc.disable()
+        for _ in range(300):
+            once()
+        print(len(exits), gc.garbage)
+    """, timeout=120)
+    assert proc.returncode == 0 and proc.stdout == "300 []\n", describe(proc)
