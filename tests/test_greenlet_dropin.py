@@ -479,3 +479,67 @@ def test_suspended_tasklet_in_a_cycle_killed_by_the_collector_loop():
         print(len(exits), gc.garbage)
     """, timeout=120)
     assert proc.returncode == 0 and proc.stdout == "300 []\n", describe(proc)
+
+
+# -- the type name and the shutdown guard --------------------------------------
+
+def test_main_tasklet_is_a_greenlet_once_the_dropin_is_imported():
+    # greenlet code checks type(getcurrent()).__name__ == 'greenlet'; the
+    # runtime's own Tasklet keeps its name.
+    proc = run_in_subprocess("""
+        import threading
+        import actors
+        before = actors.getcurrent()
+        from actors import greenlet
+        main = greenlet.getcurrent()
+        names = [type(main).__name__, main is before,
+                 isinstance(main, actors.Tasklet),
+                 type(greenlet.greenlet(lambda: 0)).__name__,
+                 type(actors.Tasklet(lambda: 0)).__name__,
+                 greenlet.greenlet.getcurrent() is main]
+        t = threading.Thread(
+            target=lambda: names.append(type(greenlet.getcurrent()).__name__))
+        t.start()
+        t.join()
+        print(names)
+    """)
+    assert proc.returncode == 0 and proc.stdout == (
+        "['greenlet', True, True, 'greenlet', 'Tasklet', True, "
+        "'greenlet']\n"), describe(proc)
+
+
+def test_getcurrent_refused_while_the_interpreter_finalizes():
+    # greenlet's guard: a __del__ run by the collection in Py_FinalizeEx
+    # gets RuntimeError from getcurrent(); an atexit handler still gets the
+    # current greenlet.
+    proc = run_in_subprocess("""
+        import atexit, gc, os
+        from actors import greenlet
+
+        def at_exit():
+            os.write(1, b"atexit " + type(greenlet.getcurrent()).__name__
+                     .encode() + b"\\n")
+
+        class Checker:
+            def __del__(self):
+                try:
+                    greenlet.getcurrent()
+                except RuntimeError as e:
+                    os.write(1, b"del RuntimeError " + str(e).encode() + b"\\n")
+                else:
+                    os.write(1, b"del unguarded\\n")
+
+        gc.disable()
+        parked = []
+        for _ in range(3):
+            g = greenlet.greenlet(lambda: greenlet.getcurrent().parent.switch())
+            g.switch()
+            parked.append(g)
+        atexit.register(at_exit)
+        a = Checker()
+        a.cycle = {"a": a}
+        del a
+    """)
+    assert proc.returncode == 0 and proc.stdout == (
+        "atexit greenlet\ndel RuntimeError greenlet is being finalized\n"), \
+        describe(proc)

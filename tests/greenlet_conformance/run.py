@@ -58,7 +58,7 @@ SHIM_GREENLET_C = '''\
 greenlet's ``tests/__init__.py`` imports; nothing else of it is provided."""
 import gc
 
-from actors.greenlet import greenlet as _Tasklet
+from actors import Tasklet as _Tasklet
 
 
 def get_pending_cleanup_count():
