@@ -8,6 +8,11 @@ import gc
 from types import TracebackType
 
 cdef enum:
+    # Bytes of its starter's switch frames a greenlet-API tasklet takes over
+    # at its start (see save_cb): a few words, well inside those frames.
+    START_OVERLAP = 64
+
+cdef enum:
     STARTED = 1
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
@@ -894,6 +899,7 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     st.sw.current = cur
     st.sw.target = &target.stack
     st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
+    st.sw.start_overlap = 0 if target.flags & OWN_MAIN else START_OVERLAP
 
 
 cdef int switch_refused(_ThreadState st) noexcept:
