@@ -63,9 +63,7 @@
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
-#if PY_VERSION_HEX >= 0x030F0000
 #include "internal/pycore_stackref.h"           /* PyStackRef_CLEAR */
-#endif
 #ifdef ACTORS_UNDEF_BUILD_CORE
 #undef Py_BUILD_CORE
 #undef ACTORS_UNDEF_BUILD_CORE
