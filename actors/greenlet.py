@@ -8,13 +8,25 @@ greenlet: ``sys.modules["greenlet"] = actors.greenlet``.
 import sys as _sys
 
 from actors._backend import (
-    Tasklet as greenlet,
     TaskletError as error,
     TaskletExit as GreenletExit,
-    getcurrent,
+    core as _core,
     gettrace,
     settrace,
 )
+
+if hasattr(_core, "_use_greenlet_mains"):
+    # The native core: its Tasklet under greenlet's name (type(g).__name__
+    # is what greenlet code checks), main tasklets of that type from now
+    # on, and greenlet's getcurrent(), which refuses to answer once the
+    # interpreter is finalizing.
+    greenlet = _core.greenlet
+    getcurrent = _core._greenlet_getcurrent
+    _core._use_greenlet_mains()
+else:
+    # Over the greenlet package: its own.
+    greenlet = _core.Tasklet
+    getcurrent = _core.getcurrent
 
 # The greenlet API this module matches (code checks it to pick features).
 __version__ = "3.5.6"

@@ -58,6 +58,29 @@ def getcurrent():
     return st.current
 
 
+cdef extern from *:
+    """
+    #if PY_VERSION_HEX >= 0x030D0000
+    #define actors_is_finalizing() Py_IsFinalizing()
+    #else
+    #define actors_is_finalizing() _Py_IsFinalizing()
+    #endif
+    """
+    int actors_is_finalizing() noexcept
+
+
+def _greenlet_getcurrent():
+    """greenlet's getcurrent(): refused (RuntimeError) once the interpreter
+    is finalizing, as greenlet's shutdown guard does; callers' __del__
+    methods run then catch it."""
+    if actors_is_finalizing():
+        raise RuntimeError("greenlet is being finalized")
+    cdef _ThreadState st = thread_state()
+    if st.pending_kills:
+        kill_pending(st)
+    return st.current
+
+
 def settrace(callback):
     """Call callback(event, (origin, target)) on every switch in this
     thread; event is 'switch' or 'throw'.  Returns the previous callback."""
@@ -78,6 +101,9 @@ for _name, _value in (("getcurrent", staticmethod(getcurrent)),
                       ("error", TaskletError), ("TaskletError", TaskletError)):
     (<dict>(<PyTypeObject *>Tasklet).tp_dict)[_name] = _value
 PyType_Modified(<PyTypeObject *>Tasklet)
+(<dict>(<PyTypeObject *>greenlet).tp_dict)["getcurrent"] = \
+    staticmethod(_greenlet_getcurrent)
+PyType_Modified(<PyTypeObject *>greenlet)
 
 
 def _stats():

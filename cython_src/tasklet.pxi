@@ -8,6 +8,11 @@ import gc
 from types import TracebackType
 
 cdef enum:
+    # Bytes of its starter's switch frames a greenlet-API tasklet takes over
+    # at its start (see save_cb): a few words, well inside those frames.
+    START_OVERLAP = 64
+
+cdef enum:
     STARTED = 1
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
@@ -89,7 +94,7 @@ cdef PyObject *thread_state_ptr():
 
 cdef _ThreadState new_thread_state():
     cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
-    cdef TaskletBase main = Tasklet.__new__(Tasklet, MAIN_TOKEN)
+    cdef TaskletBase main = main_type.__new__(main_type, MAIN_TOKEN)
     st.tstate = PyThreadState_Get()
     st.chain_end = actors_pystate_chain_end(st.tstate)
     st.main = main
@@ -335,6 +340,46 @@ cdef class Tasklet(TaskletBase):
             " main" if self.flags & MAIN else "")
 
 
+cdef class greenlet(Tasklet):
+    """Tasklet under greenlet's name: the type of actors.greenlet, and of
+    every thread's main tasklet once that module is imported (code written
+    for greenlet checks type(getcurrent()).__name__).  Nothing else differs:
+    the actor runtime's own types derive from TaskletBase."""
+
+
+# The type of the main tasklets made from now on (see _use_greenlet_mains).
+cdef type main_type = Tasklet
+
+
+def _use_greenlet_mains():
+    """actors.greenlet is imported: main tasklets are greenlets from now on,
+    this thread's own too if it has one (the two types differ only in name:
+    same layout and slots, so the object can change type in place).  Other
+    threads' existing main tasklets stay Tasklets."""
+    global main_type
+    main_type = greenlet
+    cdef PyObject *p = actors_tls_get()
+    if p != NULL and type((<_ThreadState>p).main) is Tasklet:
+        actors_set_static_type(<PyObject *>(<_ThreadState>p).main,
+                               <PyTypeObject *>greenlet)
+
+
+cdef extern from *:
+    """
+    /* o's type becomes tp, a static type of the same layout (no type
+       references to move: static types are not reference counted here). */
+    static void
+    actors_set_static_type(PyObject *o, PyTypeObject *tp)
+    {
+        if (Py_TYPE(o)->tp_basicsize != tp->tp_basicsize ||
+                (Py_TYPE(o)->tp_flags | tp->tp_flags) & Py_TPFLAGS_HEAPTYPE)
+            Py_FatalError("actors: retyping between different layouts");
+        Py_SET_TYPE(o, tp);
+    }
+    """
+    void actors_set_static_type(PyObject *o, PyTypeObject *tp) noexcept
+
+
 cdef inline bint tasklet_suspended(PyObject *o) noexcept:
     """o, a TaskletBase, has frames that may run again: started, not
     finished, not a thread's main tasklet (whose frames are the thread's)."""
@@ -367,12 +412,12 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
         wake_for_kills(t.thread)
     elif actors_pystate_abandon(&t.pystate, t.thread.chain_end):
         # Its thread is gone and its stack with it; its frames' references
-        # were released (3.15): nothing of it runs again, and its C stack
+        # were released (3.14+): nothing of it runs again, and its C stack
         # holds no reference (see run_tasklet), so it may be freed.
         t.stack.start = NULL
     else:
         # Its thread is gone and its frames could not be released (before
-        # 3.15, or see actors_pystate_abandon): keep it forever rather than
+        # 3.14, or see actors_pystate_abandon): keep it forever rather than
         # free memory they point into.  Its run() and the arguments it was
         # started with were held for its C stack only (run_greenlet_style
         # borrows them from these fields), and that stack never runs again.
@@ -555,6 +600,7 @@ cdef extern from *:
     void actors_lazy_dict(PyTypeObject *type)
 
 actors_lazy_dict(<PyTypeObject *>Tasklet)
+actors_lazy_dict(<PyTypeObject *>greenlet)
 
 
 # greenlet's __dict__ can be replaced by another dict (Cython's descriptor
@@ -611,6 +657,7 @@ cdef extern from *:
     bint actors_own_getattr(object o, PyTypeObject *base)
 
 actors_settable_dict(<PyTypeObject *>Tasklet)
+actors_settable_dict(<PyTypeObject *>greenlet)
 
 
 # The implementations take over the reference to `args` that the C wrapper
@@ -874,6 +921,7 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     st.sw.current = cur
     st.sw.target = &target.stack
     st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
+    st.sw.start_overlap = 0 if target.flags & OWN_MAIN else START_OVERLAP
 
 
 cdef int switch_refused(_ThreadState st) noexcept:

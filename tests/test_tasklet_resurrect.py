@@ -291,7 +291,7 @@ def test_cycle_ended_by_the_collector_after_surviving_twice():
 
 
 def test_thread_state_of_an_ended_thread_is_not_held_by_its_tasklets_stack():
-    # A tasklet left suspended when its thread ends is freed on 3.15 (its
+    # A tasklet left suspended when its thread ends is freed on 3.14+ (its
     # frames released) and kept before; either way nothing on its dead C
     # stack may hold the thread's state: on 3.15 it must go with it.
     r = run_in_subprocess("""
@@ -322,5 +322,5 @@ def test_thread_state_of_an_ended_thread_is_not_held_by_its_tasklets_stack():
         print(states() - before)
     """)
     assert r.returncode == 0, describe(r)
-    kept = 0 if sys.version_info >= (3, 15) else 5
+    kept = 0 if sys.version_info >= (3, 14) else 5
     assert r.stdout.split()[-1] == str(kept), describe(r)

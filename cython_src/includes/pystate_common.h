@@ -212,8 +212,10 @@ actors_gc_clear_finalized(PyObject *op)
 #endif
 
 #ifndef ACTORS_PYSTATE_HAS_ABANDON
-/* Before 3.15 a suspended tasklet of an ended thread is kept (greenlet
- * leaks its frames there too). */
+/* Before 3.14 a suspended tasklet of an ended thread is kept: a frame
+ * suspended in a call does not record its value-stack depth there (3.14
+ * saves its stackpointer at every escaping call), so its references cannot
+ * all be released. */
 #define actors_pystate_abandon(s, bottom) 0
 #endif
 

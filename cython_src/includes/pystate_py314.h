@@ -63,9 +63,7 @@
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
-#if PY_VERSION_HEX >= 0x030F0000
 #include "internal/pycore_stackref.h"           /* PyStackRef_CLEAR */
-#endif
 #ifdef ACTORS_UNDEF_BUILD_CORE
 #undef Py_BUILD_CORE
 #undef ACTORS_UNDEF_BUILD_CORE
@@ -120,9 +118,7 @@ actors_chain_bottom(PyThreadState *ts)
 }
 
 #define ACTORS_CHAIN_IS_EMPTY(ts) ((ts)->current_frame == actors_chain_bottom(ts))
-#if ACTORS_PY315
 #define ACTORS_PYSTATE_HAS_ABANDON 1
-#endif
 #include "pystate_common.h"
 
 /* The running context is leaving the CPU: move the thread state into s. */
@@ -203,12 +199,12 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     return f;
 }
 
-#if ACTORS_PY315
 /* A suspended tasklet whose thread has ended can never run again.  Release
  * the references its frames hold, as CPython does when it pops a frame, so
- * that the tasklet can be freed with its frame stack (greenlet does this on
- * 3.15 too).  `bottom` is the ended thread's base frame (only its address
- * is compared: the thread state is gone).  Every frame of the chain is in
+ * that the tasklet can be freed with its frame stack (greenlet frees it
+ * too).  `bottom` is the ended thread's base frame on 3.15 (only its
+ * address is compared: the thread state is gone), NULL on 3.14 (where the
+ * hidden chain ends, see pystate_frames.h).  Every frame of the chain is in
  * an escaping call (ultimately the switch()), where 3.14+ saves the
  * frame's stackpointer.  Returns 0, changing nothing, where this is not
  * safe: a generator's frame in the chain (the generator is executing and
@@ -253,6 +249,5 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
     s->datastack_chunk = c;
     return 1;
 }
-#endif
 
 #endif

@@ -1,5 +1,7 @@
 #!/usr/bin/env python
-"""Run greenlet's own test suite against ``actors.greenlet``.
+"""Run greenlet's own test suite against ``actors.greenlet`` (or, with
+``--against greenlet``, against the installed greenlet itself, the
+reference the results are compared with).
 
 greenlet's wheel ships its tests (``site-packages/greenlet/tests``).  We do
 not copy them into this repository: at run time this script
@@ -14,7 +16,11 @@ not copy them into this repository: at run time this script
    directory first on ``sys.path`` (a per-module timeout; a test that crashes
    or hangs the child is recorded and the module re-run without it);
 4. compares the outcomes with ``excluded.txt`` (tests that reach into
-   greenlet's private C internals or depend on deliberate differences).
+   greenlet's private C internals, or assert greenlet's own leaks; they
+   are excluded from both runs).
+
+``--against greenlet`` copies the whole installed greenlet package (its
+compiled module and test extensions too) instead of writing the shim.
 
 Exit status 0 when every test not excluded passed (or was skipped by
 greenlet's own conditions), 1 otherwise.  ``--json FILE`` writes the full
@@ -24,6 +30,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -58,7 +65,7 @@ SHIM_GREENLET_C = '''\
 greenlet's ``tests/__init__.py`` imports; nothing else of it is provided."""
 import gc
 
-from actors.greenlet import greenlet as _Tasklet
+from actors import Tasklet as _Tasklet
 
 
 def get_pending_cleanup_count():
@@ -94,7 +101,8 @@ def find_actors_root():
 
 def load_exclusions(path=EXCLUDED_FILE):
     """``ID  # reason`` lines; ID is ``test_mod.py``, ``test_mod.py::Class``
-    or ``test_mod.py::Class::test``."""
+    or ``test_mod.py::Class::test``.  A reason starting ``[X py<3.14]``
+    excludes the test only on CPythons before that version."""
     excl = {}
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -106,6 +114,11 @@ def load_exclusions(path=EXCLUDED_FILE):
             if not ident or not reason:
                 raise SystemExit("%s:%d: expected 'ID  # reason'"
                                  % (path, lineno))
+            # "[X py<3.14] ...": excluded only on CPythons before 3.14.
+            m = re.match(r"\[\w+ py<(\d+)\.(\d+)\]", reason)
+            if m and sys.version_info[:2] >= (int(m.group(1)),
+                                              int(m.group(2))):
+                continue
             excl[ident] = reason
     return excl
 
@@ -120,15 +133,20 @@ def exclusion_for(test_id, excl):
     return None
 
 
-def make_tree(tmp, tests_dir):
+def make_tree(tmp, tests_dir, against="actors"):
     pkg = os.path.join(tmp, "greenlet")
-    shutil.copytree(tests_dir, os.path.join(pkg, "tests"),
-                    ignore=shutil.ignore_patterns(
-                        "__pycache__", "*.so", "*.pyd", "*.c", "*.cpp"))
-    with open(os.path.join(pkg, "__init__.py"), "w") as f:
-        f.write(SHIM_INIT)
-    with open(os.path.join(pkg, "_greenlet.py"), "w") as f:
-        f.write(SHIM_GREENLET_C)
+    if against == "greenlet":
+        # The real package, from the same tests the shim run uses.
+        shutil.copytree(os.path.dirname(tests_dir), pkg,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        shutil.copytree(tests_dir, os.path.join(pkg, "tests"),
+                        ignore=shutil.ignore_patterns(
+                            "__pycache__", "*.so", "*.pyd", "*.c", "*.cpp"))
+        with open(os.path.join(pkg, "__init__.py"), "w") as f:
+            f.write(SHIM_INIT)
+        with open(os.path.join(pkg, "_greenlet.py"), "w") as f:
+            f.write(SHIM_GREENLET_C)
     shutil.copy(os.path.join(HERE, "_reporter.py"),
                 os.path.join(tmp, "glconf_reporter.py"))
     with open(os.path.join(tmp, "pytest.ini"), "w") as f:
@@ -235,6 +253,10 @@ def main(argv=None):
     ap.add_argument("--test-timeout", type=float, default=120,
                     help="seconds one test may take before its child is "
                          "stopped and the test recorded as hung (default 120)")
+    ap.add_argument("--against", choices=("actors", "greenlet"),
+                    default="actors",
+                    help="what `import greenlet` gives the tests: the shim "
+                         "over actors.greenlet (default) or greenlet itself")
     ap.add_argument("--actors-root",
                     help="directory holding the actors package to test "
                          "(default: wherever this interpreter imports it)")
@@ -254,7 +276,7 @@ def main(argv=None):
 
     tmp = tempfile.mkdtemp(prefix="actors-glconf-")
     try:
-        make_tree(tmp, tests_dir)
+        make_tree(tmp, tests_dir, args.against)
         env = dict(os.environ)
         env["ACTORS_BACKEND"] = "native"
         env["PYTHONPATH"] = os.pathsep.join(
@@ -283,10 +305,11 @@ def main(argv=None):
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    return summarize(results, excl, modules, elapsed, args.json)
+    return summarize(results, excl, modules, elapsed, args.json,
+                     args.against)
 
 
-def summarize(results, excl, modules, elapsed, json_path):
+def summarize(results, excl, modules, elapsed, json_path, against="actors"):
     ok_outcomes = ("passed", "skipped")
     rows = {"passed": [], "skipped": [], "failing": [],
             "excluded": [], "excluded_but_passing": []}
@@ -321,12 +344,14 @@ def summarize(results, excl, modules, elapsed, json_path):
     if unused:
         print("note: exclusions matching no test: %s" % ", ".join(unused))
     counts = {k: len(v) for k, v in rows.items()}
-    print("greenlet conformance: %(passed)d passed, %(skipped)d skipped, "
+    print("greenlet conformance (against " + against + "): "
+          "%(passed)d passed, %(skipped)d skipped, "
           "%(excluded)d excluded (%(excluded_but_passing)d of them pass), "
           "%(failing)d failing" % counts + " in %.0fs" % elapsed)
     if json_path:
         with open(json_path, "w") as f:
-            json.dump({"counts": counts, "rows": rows, "results": results,
+            json.dump({"against": against, "counts": counts, "rows": rows,
+                   "results": results,
                        "unused_exclusions": unused}, f, indent=1,
                       sort_keys=True)
     return 1 if rows["failing"] else 0
