@@ -10,6 +10,7 @@ cdef extern from "chunk_hint.h":
     int actors_hints_seen
     void actors_chunk_hint_init()
     size_t actors_chunk_bytes(actors_chunk *c)
+    void actors_chunk_set_bytes(actors_chunk *c, size_t size)
     size_t actors_chunk_hint(PyObject *fn)
     void actors_chunk_learn(PyThreadState *ts, actors_chunk *root)
 

@@ -24,7 +24,6 @@ cdef struct Switch:
     Stack *current     # the context switching away
     Stack *target
     PyObject *starting # the Tasklet being started (borrowed), or NULL
-    unsigned int start_overlap  # bytes of the departing stack it takes over
 
 
 cdef inline bint below(char *a, char *b) noexcept:
@@ -57,16 +56,9 @@ cdef void *save_cb(void *sp, void *arg) noexcept:
     cdef Stack *owner = sw.current
     if sw.starting != NULL:
         # A new tasklet runs right below the departing one: nothing of the
-        # departing stack is in its way.  A greenlet-API tasklet still takes
-        # over the departing context's switch frames (start_overlap bytes
-        # above sp, inside its live slice), which are then saved, as
-        # greenlet's start saves its starter's: callers read the starter's
-        # _stack_saved.
-        target.start = <char *>sp
+        # departing stack is in its way, so nothing is copied.
         target.stop = <char *>sp
-        if owner.start != NULL and \
-                below(<char *>sp + sw.start_overlap, owner.stop):
-            target.stop = <char *>sp + sw.start_overlap
+        target.start = <char *>sp
     if owner.start == NULL:
         owner = owner.prev             # dying: nothing of it is worth keeping
     else:

@@ -8,11 +8,6 @@ import gc
 from types import TracebackType
 
 cdef enum:
-    # Bytes of its starter's switch frames a greenlet-API tasklet takes over
-    # at its start (see save_cb): a few words, well inside those frames.
-    START_OVERLAP = 64
-
-cdef enum:
     STARTED = 1
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
@@ -921,7 +916,6 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     st.sw.current = cur
     st.sw.target = &target.stack
     st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
-    st.sw.start_overlap = 0 if target.flags & OWN_MAIN else START_OVERLAP
 
 
 cdef int switch_refused(_ThreadState st) noexcept:
@@ -998,6 +992,23 @@ cdef void tasklet_main(Switch *sw) noexcept:
     finish_tasklet(me)
 
 
+cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
+    """A new root frame-stack chunk for self, its size in its header."""
+    cdef size_t size = CHUNK_SIZE
+    if actors_hints_seen:
+        size = chunk_size_for(self.first_callable())
+    cdef actors_chunk *chunk = chunk_alloc(size)
+    if chunk != NULL:
+        actors_chunk_set_bytes(chunk, size)
+    return chunk
+
+
+# Through a pointer: not inlined into run_tasklet, whose frame every
+# suspended tasklet keeps on its saved stack.
+cdef actors_chunk *(*root_chunk_ptr)(TaskletBase) noexcept
+root_chunk_ptr = root_chunk
+
+
 cdef void run_tasklet(TaskletBase self, _ThreadState st,
                       actors_anchor *anchor) noexcept:
     # No reference held here across the run: a suspended tasklet whose
@@ -1005,16 +1016,13 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     # and whatever its C stack held would leak.  Its thread state (st, an
     # argument) is kept alive by self.thread, run and its arguments by
     # self._run/_args/_kwargs.
-    cdef size_t size = CHUNK_SIZE
-    if actors_hints_seen:
-        size = chunk_size_for(self.first_callable())
-    cdef actors_chunk *chunk = chunk_alloc(size)
+    cdef actors_chunk *chunk = root_chunk_ptr(self)
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
     self.chunk = chunk
     self.flags |= STARTED
     actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
-                         chunk, size)
+                         chunk, actors_chunk_bytes(chunk))
     resumed(st)
     if self.flags & OWN_MAIN:
         st.args = st.kwargs = None

@@ -550,20 +550,3 @@ def test_getcurrent_refused_while_the_interpreter_finalizes():
     assert proc.returncode == 0 and proc.stdout == (
         "atexit greenlet\ndel RuntimeError greenlet is being finalized\n"), \
         describe(proc)
-
-
-def test_starter_has_bytes_saved_while_the_greenlet_it_started_runs():
-    # greenlet's test_stack_saved: a started greenlet takes over its
-    # starter's switch frames, which are saved while it runs.
-    main = getcurrent()
-    assert main._stack_saved == 0
-
-    def func():
-        main.switch(main._stack_saved)
-
-    g = greenlet(func)
-    assert g.switch() > 0
-    assert g._stack_saved > 0
-    g.switch()
-    assert g._stack_saved == 0
-    assert main._stack_saved == 0

@@ -61,6 +61,12 @@ actors_chunk_bytes(actors_chunk *c)
     return c->size;
 }
 
+static inline void
+actors_chunk_set_bytes(actors_chunk *c, size_t size)
+{
+    c->size = size;
+}
+
 static inline PyObject *
 actors_callable_code(PyObject *fn)
 {
@@ -153,6 +159,7 @@ actors_chunk_learn(PyThreadState *ts, actors_chunk *root)
 #else   /* no native interpreter state: no chunks, no hints */
 static inline void actors_chunk_hint_init(void) {}
 static inline size_t actors_chunk_bytes(actors_chunk *c) { (void)c; return 0; }
+static inline void actors_chunk_set_bytes(actors_chunk *c, size_t n) { (void)c; (void)n; }
 static inline size_t actors_chunk_hint(PyObject *fn) { (void)fn; return 0; }
 static inline void actors_chunk_learn(PyThreadState *ts, actors_chunk *r)
 { (void)ts; (void)r; }
