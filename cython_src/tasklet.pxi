@@ -393,7 +393,7 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
     if t is st.current:
         return
     if t.thread is st:
-        if in_collection:
+        if in_collection or not collections_watched():
             # Not now: see collection_phase.  This list resurrects it (so
             # the collector clears nothing it reaches) until then.
             st.pending_kills.append(t)
@@ -442,6 +442,21 @@ def _collection_phase(phase, info):
             kill_pending(<_ThreadState>p)
 
 gc.callbacks.append(_collection_phase)
+
+
+cdef bint collections_watched() noexcept:
+    """False if the program took _collection_phase out of gc.callbacks
+    (gc.callbacks.clear()): then whether a collection runs now is unknown,
+    so the caller defers, and the callback is put back for the next one."""
+    global in_collection
+    try:
+        if _collection_phase in gc.callbacks:
+            return True
+        gc.callbacks.append(_collection_phase)
+    except Exception:
+        pass                       # gc.callbacks replaced by something odd
+    in_collection = False
+    return False
 
 
 cdef void wake_for_kills(_ThreadState st) noexcept:
