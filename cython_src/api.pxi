@@ -26,6 +26,7 @@ cdef class Actor(Process):
                     raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
                 n += 1
+                counters.received += 1
                 if type(msg) is Request:
                     try:
                         value = self.receive(msg.msg)
@@ -76,6 +77,7 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
                         "not %r" % (fn,))
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
+    p.born = coarse_now()
     p.pid = new_pid()
     processes[p.pid] = p
     s.nprocs += 1
@@ -133,6 +135,7 @@ cdef object taken(Process p, msg):
     an actor on another node) is remembered, so that if p ends without
     answering, the asker learns it at once."""
     cdef list reqs
+    counters.received += 1
     if type(msg) is Request and (not isinstance(msg._reply_to, Pid) or
                                  (<Pid>msg._reply_to).node != 0):
         reqs = p.more().requests
@@ -354,6 +357,7 @@ cdef class _ThreadWaiter:
 
     cdef object wait(self, timeout):
         if not _wait_event(self.event, timeout):
+            counters.ask_timeouts += 1
             raise Timeout("no reply within %s s" % (timeout,))
         if self.exc is not None:
             raise self.exc
@@ -397,6 +401,9 @@ cdef object ask_remote(Pid pid, msg, timeout):
     waiting[m.mref] = (me.pid, pid)
     try:
         r = receive(m, timeout)
+    except Timeout:
+        counters.ask_timeouts += 1
+        raise
     finally:
         waiting.pop(m.mref, None)
     return reply_value(r, pid)
@@ -423,12 +430,18 @@ def ask(dest, msg, timeout=5.0):
         w = _ThreadWaiter.__new__(_ThreadWaiter)
         target.sched.post(target, Request(msg, w, None))
         return w.wait(timeout)
+    if target.pflags & P_WAITING and type(target.matcher) is _AskMatch:
+        refuse_ask_cycle(me, target)      # introspect.pxi
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
+    m.target = target.pid
     m.mref = monitor(target.pid)
     send(target.pid, Request(msg, me.pid, m.ref))
     try:
         r = receive(m, timeout)
+    except Timeout:
+        counters.ask_timeouts += 1
+        raise
     finally:
         demonitor(m.mref, True)
     return reply_value(r, target.pid)

@@ -114,6 +114,17 @@ cdef void tasklet_rearm(TaskletBase t) noexcept:
     t.flags &= ~STARTED
 
 
+cdef object tasklet_frame(TaskletBase t):
+    """The top frame of a suspended t, else None."""
+    if t.gr is None or t is t.thread.current:
+        return None
+    return t.gr.gr_frame
+
+
+cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
+    return 0                              # greenlet's frames are its own
+
+
 cdef TaskletBase tasklet_current(_ThreadState st):
     """st.current, unless a greenlet switch we did not make put another
     greenlet in charge: that one is no actor (a fresh TaskletBase)."""

@@ -193,6 +193,9 @@ cdef class Process(TaskletBase):
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
     cdef Scheduler sched
+    # introspect.pxi: budget spent (plus one per run), and when it spawned
+    cdef unsigned int reductions
+    cdef double born
 
     cdef _Extra more(self):
         if self.extra is None:
@@ -289,6 +292,7 @@ cdef class _Reply:
 cdef class _AskMatch:
     """The selective receive of ask(): the reply, or the target's Down."""
     cdef object ref, mref
+    cdef object target          # the Pid asked (introspect.pxi: ask cycles)
 
 
 cdef inline bint matches(matcher, msg) except -1:
@@ -389,6 +393,7 @@ def send(dest, msg):
     """Send msg to dest (a Pid or a registered name).  Never blocks, never
     fails: a message to no live actor becomes a dead letter."""
     cdef Process p = lookup(dest)
+    counters.sent += 1
     if p is None:
         pid = resolve(dest)
         if pid is not None and (<Pid>pid).node != 0 and remote_router is not None:
@@ -412,6 +417,9 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     cdef _Extra x = p.extra
     p.pflags |= P_EXITED
     p.pflags &= ~(P_WAITING | P_QUEUED)
+    counters.exits += 1
+    if crashed or reason is not "normal":
+        count_exit(reason, crashed)       # introspect.pxi
     try:
         processes.pop(p.pid, None)
         p.sched.nprocs -= 1

@@ -1,0 +1,14 @@
+# Counters for actors.metrics(), kept in one C struct so that counting on
+# the hot paths is an add on memory already in cache: no Python object, no
+# call, no check.  Gauges (actors alive, run queues, mailboxes) are not
+# kept here: introspect.pxi computes them when they are read.
+
+cdef struct Counters:
+    unsigned long long sent           # send() calls
+    unsigned long long received       # messages taken by receive()/Actor
+    unsigned long long exits          # actors ended
+    unsigned long long crashed        # ... of an exception they raised
+    unsigned long long ask_timeouts   # ask() that raised Timeout
+    unsigned long long ask_cycles     # ask() refused: it would deadlock
+
+cdef Counters counters

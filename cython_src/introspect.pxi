@@ -1,0 +1,219 @@
+# Seeing inside a running system: the raw facts actors/_observe.py,
+# _metrics.py and _top.py build on.  Everything here is computed when it is
+# read; the hot paths only add to counters (counters.pxi) and to two
+# Process fields (reductions, born).
+
+import sys as _sys
+
+
+class AskCycleError(ActorError):
+    """ask() refused: the actor asked waits (through a chain of asks) for
+    the asker itself, so neither could ever answer.  .chain is the Pids,
+    the asker first and last."""
+
+    def __init__(self, chain):
+        self.chain = list(chain)
+        ActorError.__init__(self, "ask cycle: %s (each waits for the "
+                            "next's reply)" % " -> ".join(map(repr, chain)))
+
+
+cdef int refuse_ask_cycle(Process me, Process target) except -1:
+    """me is about to ask target, which waits in an ask itself: follow the
+    chain of asks and raise AskCycleError if it comes back to me."""
+    cdef Process t = target
+    chain = [me.pid, target.pid]
+    while t.pflags & P_WAITING and type(t.matcher) is _AskMatch and \
+            len(chain) <= 10000:
+        nxt = (<_AskMatch>t.matcher).target
+        if nxt is None:                   # a remote ask: its node knows
+            return 0
+        chain.append(nxt)
+        if nxt == me.pid:
+            counters.ask_cycles += 1
+            raise AskCycleError(chain)
+        t = <Process>processes.get(nxt)
+        if t is None:
+            return 0
+    return 0
+
+
+cdef dict exit_reasons = {}       # reason (or exception type) -> count
+
+
+cdef void count_exit(reason, bint crashed) noexcept:
+    """Exits but the plain 'normal' ones, by reason: strings as they are,
+    anything else by its type's name, at most 64 kinds ('other' beyond)."""
+    try:
+        if crashed:
+            counters.crashed += 1
+        if isinstance(reason, str) and len(<str>reason) <= 40:
+            key = reason
+        else:
+            key = type(reason).__name__
+        if key not in exit_reasons and len(exit_reasons) >= 64:
+            key = "other"
+        exit_reasons[key] = exit_reasons.get(key, 0) + 1
+    except BaseException:
+        pass
+
+
+cdef str status_of(Process p):
+    if p.pflags & P_EXITED or p.pending_exit is not None:
+        return "exiting"
+    if p.thread.current is p:
+        return "running"
+    if p.pflags & P_QUEUED:
+        return "runnable"
+    if p.pflags & P_WAITING:
+        if p.matcher is SLEEPING:
+            for q in p.sched.fd_waiters.values():
+                if q is p:
+                    return "waiting on fd"
+            return "sleeping"
+        return "waiting in receive"
+    if p.pflags & P_CLASS and not tasklet_active(p):
+        return "waiting in receive"       # idle between batches
+    return "suspended"                    # switched away (a user greenlet)
+
+
+def _pids():
+    """The live local pids."""
+    return list(processes)
+
+
+cdef Py_ssize_t mailbox_len(Process p):
+    return 0 if p.mailbox is None else len(p.mailbox)
+
+
+def _info(pid):
+    """The raw facts about one local actor (None if it is not alive)."""
+    cdef Process p = <Process>processes.get(pid) if type(pid) is Pid else None
+    if p is None:
+        return None
+    cdef _Extra x = p.extra
+    mb = p.mailbox
+    nmb = 0 if mb is None else len(mb)
+    mb_bytes = 0
+    if nmb:
+        mb_bytes = _sys.getsizeof(mb)
+        for i, m in enumerate(mb):
+            if i == 1000:                 # estimate the rest
+                mb_bytes += (mb_bytes // 1000) * (nmb - 1000)
+                break
+            mb_bytes += _sys.getsizeof(m)
+    extra_bytes = 0
+    if x is not None:
+        extra_bytes = _sys.getsizeof(x)
+        for c in (x.links, x.monitors, x.watchers, x.names, x.groups,
+                  x.requests):
+            if c is not None:
+                extra_bytes += _sys.getsizeof(c)
+    obj = _sys.getsizeof(p)
+    d = getattr(p, "__dict__", None)
+    if d is not None:
+        obj += _sys.getsizeof(d)
+    return {
+        "pid": p.pid,
+        "status": status_of(p),
+        "class": type(p) if p.pflags & P_CLASS else None,
+        "start": p.start[0] if p.start is not None else None,
+        "root": bool(p.pflags & P_ROOT),
+        "mailbox": nmb,
+        "reductions": p.reductions,
+        "trap_exits": bool(p.pflags & P_TRAP),
+        "names": list(x.names or ()) if x is not None else [],
+        "groups": list(x.groups or ()) if x is not None else [],
+        "links": sorted(x.links or ()) if x is not None else [],
+        "monitors": list((x.monitors or {}).values()) if x is not None
+                    else [],
+        "monitored_by": list((x.watchers or [])[1::2]) if x is not None
+                        else [],
+        "age": max(0.0, coarse_now() - p.born),
+        "memory": {"object": obj, "stack": tasklet_saved(p),
+                   "chunk": tasklet_chunk_bytes(p), "mailbox": mb_bytes,
+                   "extra": extra_bytes},
+        "frame": tasklet_frame(p),
+        "thread": p.sched.ident,
+        "asking": (<_AskMatch>p.matcher).target
+                  if p.pflags & P_WAITING and type(p.matcher) is _AskMatch
+                  else None,
+    }
+
+
+def _frame_status(pid):
+    """(status, top frame or None, initial fn or class or None, thread) of
+    one live local actor, or None: what dump() groups by, cheaply."""
+    cdef Process p = <Process>processes.get(pid) if type(pid) is Pid else None
+    if p is None:
+        return None
+    first = type(p) if p.pflags & P_CLASS else \
+        (p.start[0] if p.start is not None else None)
+    return status_of(p), tasklet_frame(p), first, p.sched.ident
+
+
+def _table():
+    """[(pid, reductions, mailbox length, age)] of every live local actor:
+    the numbers `actors top` sorts a million actors by, in one pass."""
+    cdef Process p
+    cdef double t = coarse_now()
+    out = []
+    for v in processes.values():
+        p = <Process>v
+        out.append((p.pid, p.reductions, mailbox_len(p), t - p.born))
+    return out
+
+
+def _gauges():
+    """Gauges computed by one pass over the live actors."""
+    cdef Process p
+    cdef Py_ssize_t n, largest = 0, queued = 0, waiting = 0, nmsgs = 0
+    cdef Py_ssize_t saved = 0
+    largest_pid = None
+    for v in processes.values():
+        p = <Process>v
+        n = mailbox_len(p)
+        nmsgs += n
+        if n > largest:
+            largest = n
+            largest_pid = p.pid
+        if p.pflags & P_QUEUED:
+            queued += 1
+        elif p.pflags & P_WAITING:
+            waiting += 1
+        saved += tasklet_saved(p)
+    return {"alive": len(processes), "largest_mailbox": largest,
+            "largest_mailbox_pid": largest_pid, "mailbox_messages": nmsgs,
+            "runnable": queued, "waiting": waiting, "stack_bytes": saved}
+
+
+def _counters():
+    """The cumulative counters (counters.pxi, and a few kept elsewhere)."""
+    return {"spawned": pid_counter, "sent": counters.sent,
+            "received": counters.received, "exits": counters.exits,
+            "crashed": counters.crashed, "exit_reasons": dict(exit_reasons),
+            "dead_letters": dead_letter_count,
+            "ask_timeouts": counters.ask_timeouts,
+            "ask_cycles": counters.ask_cycles}
+
+
+def _schedulers():
+    """One dict per running scheduler (thread)."""
+    cdef Scheduler s
+    cdef double t = now()
+    out = []
+    for s in list(all_scheds):
+        if s.forked or s.closed:
+            continue
+        cur = s.st.current
+        out.append({"thread": s.ident, "runq": len(s.runq),
+                    "actors": s.nprocs, "timers": len(s.timers),
+                    "ticks": s.ticks, "idle": s.idle,
+                    "uptime": t - s.started,
+                    "current": (<Process>cur).pid if isinstance(cur, Process)
+                               else None})
+    return out
+
+
+def _now():
+    """The clock Process.born and _info()'s age use."""
+    return coarse_now()
