@@ -35,6 +35,12 @@ from actors._supervisor import (  # noqa: E402
     ChildInfo, ChildSpec, StartError, Supervisor, SupervisorError,
 )
 from actors._system import System  # noqa: E402
+from actors._observe import (  # noqa: E402
+    ActorInfo, dump, dump_on_signal, info, processes, stack,
+)
+from actors._watchdog import Watchdog, watchdog  # noqa: E402
+
+AskCycleError = _core.AskCycleError
 
 _CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
             "monitor_node", "demonitor_node", "node_name", "node_stats")
@@ -61,5 +67,7 @@ def __getattr__(name):
 __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "gettrace", "settrace", "ChildInfo", "ChildSpec", "StartError",
            "Supervisor", "SupervisorError", "System", "ask_async",
-           "spawnable"]
+           "spawnable", "ActorInfo", "AskCycleError", "dump",
+           "dump_on_signal", "info", "processes", "stack", "Watchdog",
+           "watchdog"]
 __all__ += list(_RUNTIME) + list(_CLUSTER)
