@@ -40,6 +40,7 @@ from actors._observe import (  # noqa: E402
 )
 from actors._watchdog import Watchdog, watchdog  # noqa: E402
 from actors._metrics import metrics  # noqa: E402
+from actors._trace import Trace, TraceEvent, trace  # noqa: E402
 
 AskCycleError = _core.AskCycleError
 
@@ -70,5 +71,5 @@ __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "Supervisor", "SupervisorError", "System", "ask_async",
            "spawnable", "ActorInfo", "AskCycleError", "dump",
            "dump_on_signal", "info", "processes", "stack", "Watchdog",
-           "watchdog", "metrics"]
+           "watchdog", "metrics", "Trace", "TraceEvent", "trace"]
 __all__ += list(_RUNTIME) + list(_CLUSTER)

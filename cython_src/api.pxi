@@ -82,6 +82,8 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     processes[p.pid] = p
     s.nprocs += 1
     s.enqueue(p)
+    if trace_flags:
+        trace_spawn(p, fn)
     return p
 
 

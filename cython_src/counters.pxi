@@ -12,3 +12,16 @@ cdef struct Counters:
     unsigned long long ask_cycles     # ask() refused: it would deadlock
 
 cdef Counters counters
+
+# Tracing (introspect.pxi): the events being traced (TR_* bits), 0 when
+# tracing is off, which is all the hot paths look at; a traced actor also
+# has P_TRACED in its pflags.
+cdef enum:
+    TR_SEND = 1
+    TR_RECEIVE = 2
+    TR_SPAWN = 4
+    TR_EXIT = 8
+    TR_LINK = 16
+    TR_NEW = 32         # actors spawned from now on are traced too
+
+cdef unsigned int trace_flags = 0

@@ -217,3 +217,177 @@ def _schedulers():
 def _now():
     """The clock Process.born and _info()'s age use."""
     return coarse_now()
+
+
+# -- tracing ------------------------------------------------------------------
+# One trace at a time (as recon_trace): its sink (a callable, or a Pid sent
+# the events), what is left of its count, its rate window.  It stops itself
+# when the count is used up or the rate exceeded, so that tracing a busy
+# production system can never flood it.
+
+TraceEvent = namedtuple("TraceEvent", "kind pid other msg time",
+                        module="actors")
+TraceEvent.__doc__ = """One traced event: kind 'send' (pid sent msg to
+other), 'receive' (msg arrived in pid's mailbox; other None), 'spawn' (pid
+spawned other running msg), 'exit' (pid ended, msg the reason), 'link' (pid
+linked to other)."""
+
+cdef object trace_sink = None
+cdef Pid trace_sink_pid = None
+cdef long long trace_left = 0
+cdef long long trace_rate_n = 0
+cdef double trace_rate_window = 0.0
+cdef double trace_window_start = 0.0
+cdef long long trace_window_count = 0
+cdef bint in_trace = False
+cdef object trace_done = None     # called with the reason tracing stopped
+
+
+cdef void trace_emit(str kind, Pid pid, other, msg) noexcept:
+    global in_trace, trace_left, trace_window_start, trace_window_count
+    cdef double t
+    if in_trace or trace_flags == 0:
+        return                            # an event of the sink itself
+    if trace_sink_pid is not None and pid == trace_sink_pid:
+        return
+    in_trace = True
+    try:
+        t = now()
+        if trace_rate_n:
+            if t - trace_window_start >= trace_rate_window:
+                trace_window_start = t
+                trace_window_count = 0
+            trace_window_count += 1
+            if trace_window_count > trace_rate_n:
+                trace_stop("rate")
+                return
+        ev = TraceEvent(kind, pid, other, msg, time.time())
+        if trace_sink_pid is not None:
+            sink = <Process>processes.get(trace_sink_pid)
+            if sink is None:
+                trace_stop("sink ended")
+                return
+            # No send(): it may yield, and an event can come from an
+            # actor's last moments (process_exit), which must not.
+            if sink.thread is thread_state():
+                deliver(sink, ev)
+            else:
+                sink.sched.post(sink, ev)
+        else:
+            call_sink(ev)
+        trace_left -= 1
+        if trace_left <= 0:
+            trace_stop("count")
+    except BaseException:
+        log.exception("actors: the trace sink failed; tracing stopped")
+        trace_stop("error")
+    finally:
+        in_trace = False
+
+
+cdef int call_sink(ev) except -1:
+    """The callback runs where the event happened, with the budget
+    lifted: a send() it makes must not yield from there."""
+    cdef _ThreadState st = thread_state()
+    cdef Scheduler s = st.sched
+    cdef int budget
+    if s is None:
+        trace_sink(ev)
+        return 0
+    budget = s.budget
+    s.budget = 1 << 30
+    try:
+        trace_sink(ev)
+    finally:
+        s.budget = budget
+    return 0
+
+
+cdef void trace_deliver(Process p, msg) noexcept:
+    if trace_flags & TR_RECEIVE:
+        trace_emit("receive", p.pid, None, msg)
+
+
+cdef void trace_exit(Process p, reason) noexcept:
+    if trace_flags & TR_EXIT:
+        trace_emit("exit", p.pid, None, reason)
+
+
+cdef void trace_send(dest, msg) noexcept:
+    cdef Process me
+    if not trace_flags & TR_SEND:
+        return
+    try:
+        me = current_process_or_none()
+    except BaseException:
+        return
+    if me is not None and me.pflags & P_TRACED:
+        trace_emit("send", me.pid, dest, msg)
+
+
+cdef void trace_link(Process me, Pid other) noexcept:
+    if trace_flags & TR_LINK and me.pflags & P_TRACED:
+        trace_emit("link", me.pid, other, None)
+
+
+cdef void trace_spawn(Process child, fn) noexcept:
+    cdef Process me
+    try:
+        me = current_process_or_none()
+    except BaseException:
+        me = None
+    if trace_flags & TR_NEW:
+        child.pflags |= P_TRACED
+    if trace_flags & TR_SPAWN and me is not None and me.pflags & P_TRACED:
+        trace_emit("spawn", me.pid, child.pid, fn)
+
+
+cdef void trace_stop(str why) noexcept:
+    global trace_flags, trace_sink, trace_sink_pid, trace_done
+    cdef Process p
+    trace_flags = 0
+    for v in processes.values():
+        p = <Process>v
+        p.pflags &= ~P_TRACED
+    done, trace_done = trace_done, None
+    trace_sink = trace_sink_pid = None
+    if done is not None:
+        try:
+            done(why)
+        except BaseException:
+            pass
+
+
+def _trace_start(pids, unsigned int flags, sink, long long limit,
+                 long long rate_n, double rate_window, done):
+    """Start tracing (replacing a trace already running): pids the local
+    actors to trace, flags the TR_* bits, sink a callable or a Pid."""
+    global trace_flags, trace_sink, trace_sink_pid, trace_left, trace_done
+    global trace_rate_n, trace_rate_window, trace_window_start
+    global trace_window_count
+    cdef Process p
+    trace_stop("replaced")
+    if type(sink) is Pid:
+        trace_sink_pid = sink
+    else:
+        trace_sink = sink
+    trace_left = limit
+    trace_rate_n = rate_n
+    trace_rate_window = rate_window
+    trace_window_start = now()
+    trace_window_count = 0
+    trace_done = done
+    for pid in pids:
+        p = <Process>processes.get(pid)
+        if p is not None:
+            p.pflags |= P_TRACED
+    trace_flags = flags
+
+
+def _trace_stop():
+    trace_stop("stopped")
+
+
+def _trace_bits():
+    return {"send": TR_SEND, "receive": TR_RECEIVE, "spawn": TR_SPAWN,
+            "exit": TR_EXIT, "link": TR_LINK, "new": TR_NEW}

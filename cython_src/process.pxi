@@ -59,6 +59,7 @@ cdef enum:
     P_IO_READY = 256    # the fd it waits for is ready
     P_MATCHING = 512    # running a receive predicate: no receive/sleep now
     P_CHEAP = 1024      # its receive's matcher runs no user code
+    P_TRACED = 2048     # actors.trace() reports its events (introspect.pxi)
 
 cdef long long pid_counter = 0
 cdef long long ref_counter = 0
@@ -373,6 +374,8 @@ cdef int deliver(Process p, msg) except -1:
     if p.mailbox is None:
         p.mailbox = deque()
     actors_dq_append(p.mailbox, msg)
+    if p.pflags & P_TRACED:
+        trace_deliver(p, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
         if m is not SLEEPING and (not p.pflags & P_CHEAP or m is None or (
@@ -394,6 +397,8 @@ def send(dest, msg):
     fails: a message to no live actor becomes a dead letter."""
     cdef Process p = lookup(dest)
     counters.sent += 1
+    if trace_flags:
+        trace_send(dest, msg)
     if p is None:
         pid = resolve(dest)
         if pid is not None and (<Pid>pid).node != 0 and remote_router is not None:
@@ -420,6 +425,8 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     counters.exits += 1
     if crashed or reason is not "normal":
         count_exit(reason, crashed)       # introspect.pxi
+    if p.pflags & P_TRACED:
+        trace_exit(p, reason)
     try:
         processes.pop(p.pid, None)
         p.sched.nprocs -= 1
@@ -568,6 +575,8 @@ def link(dest):
     cdef Process other = lookup(pid)
     if pid == me.pid:
         return
+    if trace_flags:
+        trace_link(me, pid)
     if other is None and pid.node != 0 and remote_router is not None:
         if me.more().links is None:
             me.extra.links = set()

@@ -58,6 +58,7 @@ RUNTIME_MODULES = (
     "test_cluster_basic.py",
     "test_fallback.py",
     "test_observe.py",
+    "test_trace.py",
 )
 
 
