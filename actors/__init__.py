@@ -35,14 +35,18 @@ from actors._supervisor import (  # noqa: E402
     ChildInfo, ChildSpec, StartError, Supervisor, SupervisorError,
 )
 from actors._system import System  # noqa: E402
-from actors._observe import (  # noqa: E402
-    ActorInfo, dump, dump_on_signal, info, processes, stack,
-)
-from actors._watchdog import Watchdog, watchdog  # noqa: E402
-from actors._metrics import metrics  # noqa: E402
-from actors._trace import Trace, TraceEvent, trace  # noqa: E402
 
 AskCycleError = _core.AskCycleError
+TraceEvent = _core.TraceEvent
+
+# Seeing inside a running system: imported when first used (name -> module).
+_OBSERVING = {
+    "ActorInfo": "_observe", "dump": "_observe", "dump_on_signal": "_observe",
+    "info": "_observe", "processes": "_observe", "stack": "_observe",
+    "Watchdog": "_watchdog", "watchdog": "_watchdog",
+    "metrics": "_metrics", "Trace": "_trace", "trace": "_trace",
+    "observe": "_observer",
+}
 
 _CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
             "monitor_node", "demonitor_node", "node_name", "node_stats")
@@ -63,13 +67,16 @@ def __getattr__(name):
     if name in _CLUSTER:
         from actors import _cluster
         return getattr(_cluster, name)
+    if name in _OBSERVING:
+        import importlib
+        module = importlib.import_module("actors." + _OBSERVING[name])
+        value = globals()[name] = getattr(module, name)
+        return value
     raise AttributeError("module 'actors' has no attribute %r" % name)
 
 
 __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "gettrace", "settrace", "ChildInfo", "ChildSpec", "StartError",
            "Supervisor", "SupervisorError", "System", "ask_async",
-           "spawnable", "ActorInfo", "AskCycleError", "dump",
-           "dump_on_signal", "info", "processes", "stack", "Watchdog",
-           "watchdog", "metrics", "Trace", "TraceEvent", "trace"]
-__all__ += list(_RUNTIME) + list(_CLUSTER)
+           "spawnable", "AskCycleError", "TraceEvent"]
+__all__ += list(_RUNTIME) + list(_CLUSTER) + list(_OBSERVING)

@@ -138,6 +138,9 @@ def _parser():
                          "pip install 'actors[metrics]'; 0 picks a port)")
     ap.add_argument("--metrics-addr", default="127.0.0.1", metavar="ADDR",
                     help="address of --metrics-port (default 127.0.0.1)")
+    ap.add_argument("--observe", nargs="?", const="", metavar="PATH",
+                    help="let `actors top` look at this node through a Unix "
+                         "socket (default $TMPDIR/actors-<pid>.sock)")
     ap.add_argument("--quiet", action="store_true",
                     help="no 'up' line on stderr")
     # A worker started by --workers: stop when that process is gone.
@@ -286,6 +289,15 @@ def _run(opts):
         if not opts.quiet:
             _say("metrics on http://%s:%d/metrics" % (
                 opts.metrics_addr, metrics.server_address[1]))
+    observer = None
+    if opts.observe is not None:
+        from actors._observer import observe
+        try:
+            observer = observe(opts.observe or None)
+        except OSError as e:
+            raise NodeCliError(EXIT_USAGE, "--observe: %s" % e) from None
+        if not opts.quiet:
+            _say("observe at %s" % observer.path)
     stop = _SignalStop()
     workers = None
     try:
@@ -300,6 +312,8 @@ def _run(opts):
             workers.stop()
         if metrics is not None:
             metrics.shutdown()
+        if observer is not None:
+            observer.close()
         stop.close()
 
 

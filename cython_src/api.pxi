@@ -77,7 +77,7 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
                         "not %r" % (fn,))
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
-    p.born = coarse_now()
+    p.pid.born = <float>(coarse_now() - runtime_start)
     p.pid = new_pid()
     processes[p.pid] = p
     s.nprocs += 1

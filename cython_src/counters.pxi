@@ -12,6 +12,7 @@ cdef struct Counters:
     unsigned long long ask_cycles     # ask() refused: it would deadlock
 
 cdef Counters counters
+cdef double runtime_start         # Pid.born counts from here (coarse clock)
 
 # Tracing (introspect.pxi): the events being traced (TR_* bits), 0 when
 # tracing is off, which is all the hot paths look at; a traced actor also

@@ -83,6 +83,7 @@ cdef class TaskletBase:
     cdef TaskletBase resume_to  # who runs next if gr is ended from outside
     cdef _ThreadState thread
     cdef unsigned char flags
+    cdef unsigned int reductions  # the runtime's (introspect.pxi)
 
     cdef void _main(self) noexcept:
         """The body; must not raise."""

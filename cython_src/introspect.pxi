@@ -1,9 +1,11 @@
 # Seeing inside a running system: the raw facts actors/_observe.py,
 # _metrics.py and _top.py build on.  Everything here is computed when it is
-# read; the hot paths only add to counters (counters.pxi) and to two
-# Process fields (reductions, born).
+# read; the hot paths only add to counters (counters.pxi), to a tasklet's
+# reductions and set its Pid's born (both in padding: no memory per actor).
 
 import sys as _sys
+
+runtime_start = coarse_now()
 
 
 class AskCycleError(ActorError):
@@ -128,7 +130,7 @@ def _info(pid):
                     else [],
         "monitored_by": list((x.watchers or [])[1::2]) if x is not None
                         else [],
-        "age": max(0.0, coarse_now() - p.born),
+        "age": max(0.0, coarse_now() - runtime_start - p.pid.born),
         "memory": {"object": obj, "stack": tasklet_saved(p),
                    "chunk": tasklet_chunk_bytes(p), "mailbox": mb_bytes,
                    "extra": extra_bytes},
@@ -152,14 +154,18 @@ def _frame_status(pid):
 
 
 def _table():
-    """[(pid, reductions, mailbox length, age)] of every live local actor:
-    the numbers `actors top` sorts a million actors by, in one pass."""
+    """[(pid, reductions, mailbox length, age, memory)] of every live local
+    actor: the numbers `actors top` sorts a million actors by, in one pass
+    (memory here: the object, its saved stack and frame chunk; info() adds
+    the mailbox's and the links' own)."""
     cdef Process p
-    cdef double t = coarse_now()
+    cdef double t = coarse_now() - runtime_start
     out = []
     for v in processes.values():
         p = <Process>v
-        out.append((p.pid, p.reductions, mailbox_len(p), t - p.born))
+        out.append((p.pid, p.reductions, mailbox_len(p), t - p.pid.born,
+                    _sys.getsizeof(p) + tasklet_saved(p) +
+                    tasklet_chunk_bytes(p)))
     return out
 
 
@@ -214,9 +220,6 @@ def _schedulers():
     return out
 
 
-def _now():
-    """The clock Process.born and _info()'s age use."""
-    return coarse_now()
 
 
 # -- tracing ------------------------------------------------------------------
@@ -391,3 +394,71 @@ def _trace_stop():
 def _trace_bits():
     return {"send": TR_SEND, "receive": TR_RECEIVE, "spawn": TR_SPAWN,
             "exit": TR_EXIT, "link": TR_LINK, "new": TR_NEW}
+
+
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+
+
+cdef inline double table_key(Process p, int col, double t):
+    if col == 1:
+        return p.reductions
+    if col == 2:
+        return mailbox_len(p)
+    if col == 3:
+        return t - p.pid.born
+    if col == 4:
+        return tasklet_saved(p) + tasklet_chunk_bytes(p)
+    return <double>p.pid.id
+
+
+def _top(int col, Py_ssize_t n):
+    """The Pids of the n live local actors with the largest column col
+    (0 pid, 1 reductions, 2 mailbox, 3 age, 4 saved stack and chunk), in
+    one pass with a bounded heap: `actors top` over a million actors."""
+    cdef Process p
+    cdef double t = coarse_now() - runtime_start
+    cdef double k, tmp
+    cdef Py_ssize_t size = 0, i, c
+    if n <= 0:
+        return []
+    cdef double *keys = <double *>PyMem_Malloc(n * sizeof(double))
+    if keys == NULL:
+        raise MemoryError()
+    pids = [None] * n                     # a min-heap on keys, pids alongside
+    try:
+        for v in processes.values():
+            p = <Process>v
+            k = table_key(p, col, t)
+            if size < n:
+                i = size
+                size += 1
+                while i > 0 and keys[(i - 1) // 2] > k:   # sift up
+                    keys[i] = keys[(i - 1) // 2]
+                    pids[i] = pids[(i - 1) // 2]
+                    i = (i - 1) // 2
+                keys[i] = k
+                pids[i] = p.pid
+            elif k > keys[0]:
+                i = 0                     # replace the root, sift down
+                while True:
+                    c = 2 * i + 1
+                    if c >= size:
+                        break
+                    if c + 1 < size and keys[c + 1] < keys[c]:
+                        c += 1
+                    if keys[c] >= k:
+                        break
+                    keys[i] = keys[c]
+                    pids[i] = pids[c]
+                    i = c
+                keys[i] = k
+                pids[i] = p.pid
+        out = sorted([(keys[i], pids[i]) for i in range(size)],
+                     key=lambda e: e[0], reverse=True)
+    finally:
+        PyMem_Free(keys)
+    return [e[1] for e in out]
+
+
+def _alive():
+    return len(processes)

@@ -75,6 +75,10 @@ cdef class Pid:
     """An actor's handle: cheap, hashable, ordered, picklable; it stays
     valid after the actor ends (sends to it become dead letters)."""
     cdef readonly int node
+    # When its actor was spawned (seconds from the runtime's start; 0 for
+    # the Pid of a remote actor): introspect.pxi's age.  Between node and
+    # id it fills padding, so it costs no memory.
+    cdef float born
     cdef readonly long long id
 
     def __hash__(self):
@@ -194,9 +198,6 @@ cdef class Process(TaskletBase):
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
     cdef Scheduler sched
-    # introspect.pxi: budget spent (plus one per run), and when it spawned
-    cdef unsigned int reductions
-    cdef double born
 
     cdef _Extra more(self):
         if self.extra is None:
