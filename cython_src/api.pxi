@@ -232,6 +232,8 @@ def receive(match=None, timeout=None, default=NOTSET):
     if msg is not NOTSET:
         return taken(p, msg)
     if t == 0:
+        if type(match) is _AskMatch:
+            counters.ask_timeouts += 1
         return give_up(default, timeout)
     p.wait_seq += 1
     if t > 0:
@@ -247,6 +249,8 @@ def receive(match=None, timeout=None, default=NOTSET):
             if msg is not NOTSET:
                 return taken(p, msg)
             if p.pflags & P_TIMED_OUT:
+                if type(match) is _AskMatch:
+                    counters.ask_timeouts += 1
                 return give_up(default, timeout)
     finally:
         if t > 0 and not p.pflags & P_TIMED_OUT:
@@ -403,9 +407,6 @@ cdef object ask_remote(Pid pid, msg, timeout):
     waiting[m.mref] = (me.pid, pid)
     try:
         r = receive(m, timeout)
-    except Timeout:
-        counters.ask_timeouts += 1
-        raise
     finally:
         waiting.pop(m.mref, None)
     return reply_value(r, pid)
@@ -441,9 +442,6 @@ def ask(dest, msg, timeout=5.0):
     send(target.pid, Request(msg, me.pid, m.ref))
     try:
         r = receive(m, timeout)
-    except Timeout:
-        counters.ask_timeouts += 1
-        raise
     finally:
         demonitor(m.mref, True)
     return reply_value(r, target.pid)
