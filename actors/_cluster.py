@@ -46,6 +46,7 @@ import zmq
 import actors
 from actors._backend import core as _core
 from actors import _interrupt
+from actors import _observe  # noqa: F401  (peers may spawn its read-only probe)
 from actors import _nodeconfig
 from actors import _hello
 from actors import _remote

@@ -12,6 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from actors._backend import core as _core
+from actors._remote import spawnable
 
 Pid = _core.Pid
 
@@ -114,10 +115,13 @@ def _supervisor_of(pid, links):
     return best
 
 
-def info(pid):
-    """An ActorInfo for a live actor of this process (a Pid or a registered
-    name), or None if it is not alive."""
+def info(pid, timeout=5.0):
+    """An ActorInfo for a live actor (a Pid or a registered name), or None
+    if it is not alive.  An actor of another cluster node is asked through
+    its node (from inside an actor; timeout bounds the wait)."""
     pid = _pid_arg(pid)
+    if pid is not None and pid.node != 0:
+        return _remote("info", pid, timeout)
     raw = None if pid is None else _core._info(pid)
     if raw is None:
         return None
@@ -141,12 +145,20 @@ def info(pid):
         asking=raw["asking"])
 
 
-def stack(pid):
+def stack(pid, timeout=5.0):
     """The stack of a live actor as a traceback.StackSummary, outermost
     call first (empty if it has not started, or is an Actor between
     messages); None if it is not alive.  Of a suspended actor, where it
-    waits; of the calling actor, up to this call."""
+    waits; of the calling actor, up to this call; of an actor of another
+    cluster node, as its node reports it (see info())."""
     pid = _pid_arg(pid)
+    if pid is not None and pid.node != 0:
+        frames = _remote("stack", pid, timeout)
+        if frames is None:
+            return None
+        return traceback.StackSummary.from_list(
+            [traceback.FrameSummary(f, n, name, line=line)
+             for f, n, name, line in frames])
     fs = None if pid is None else _core._frame_status(pid)
     if fs is None:
         return None
@@ -218,3 +230,42 @@ def dump_on_signal(signum=signal.SIGUSR1, file=None):
         except Exception:
             traceback.print_exc()
     return signal.signal(signum, handler)
+
+
+# -- other nodes --------------------------------------------------------------
+# A remote info() or stack() spawns _probe on the actor's node: the one
+# callable this module lets peers spawn, and it only reads.  Every node
+# imports this module when it starts (actors._run_node), so it is there.
+
+_REPLY = "actors._observe.reply"
+
+
+@spawnable
+def _probe(what, ident, reply_to, tag):
+    pid = _core._pid(0, ident)
+    if what == "info":
+        i = info(pid)                     # a dict: any serializer sends it
+        value = None if i is None else dict(i.__dict__)
+    else:
+        st = stack(pid)
+        value = None if st is None else \
+            [(f.filename, f.lineno, f.name, f.line) for f in st]
+    _core.send(reply_to, (_REPLY, tag, value))
+
+
+def _remote(what, pid, timeout):
+    from actors import _cluster
+    ident = _core._node_ident(pid.node)
+    if ident is None or _cluster.node_name() is None:
+        return None
+    tag = _core.Ref()
+    try:
+        _core.spawn(_probe, what, pid.id, _core.self(), tag, node=ident[0])
+    except _core.ActorError:
+        return None                       # its node is gone
+    m = _core.receive(lambda m: type(m) is tuple and len(m) == 3 and
+                      m[0] == _REPLY and m[1] == tag, timeout=timeout)
+    value = m[2]
+    if what == "info" and value is not None:
+        value = ActorInfo(**value) if isinstance(value, dict) else value
+    return value

@@ -152,3 +152,51 @@ def test_node_metrics_port_bad(cluster):  # noqa: F811
     a = cluster.start("--name", "a", "--listen", addr(free_port()),
                       "--metrics-port", "99999")
     assert a.wait() == 2, a.describe()
+
+
+OBSAPP = r'''
+import actors
+
+@actors.spawnable
+def parked(tag):
+    actors.register(tag, actors.self())
+    actors.receive()
+
+def main():
+    while len(actors.nodes()) < 2:
+        actors.sleep(0.05)
+    for n in sorted(actors.nodes()):
+        pid = actors.spawn(parked, "parked-" + n, node=n)
+        actors.sleep(0.2)
+        i = actors.info(pid)
+        st = actors.stack(pid)
+        print("info", n, i.status, i.function, i.initial, i.pid == pid,
+              flush=True)
+        print("stack", n, [f.name for f in st], st[-1].line, flush=True)
+        actors.exit(pid, "kill")
+        actors.sleep(0.2)
+        print("gone", n, actors.info(pid), actors.stack(pid), flush=True)
+    return 0
+'''
+
+
+def test_remote_info_and_stack_three_nodes(cluster):  # noqa: F811
+    (cluster.path / "obsapp.py").write_text(OBSAPP)
+    pa, pb, pc = free_port(), free_port(), free_port()
+    b = cluster.start("--name", "b", "--listen", addr(pb), "--spawnable",
+                      "obsapp")
+    c = cluster.start("--name", "c", "--listen", addr(pc), "--seed",
+                      addr(pb), "--spawnable", "obsapp")
+    a = cluster.start("--name", "a", "--listen", addr(pa), "--seed",
+                      addr(pb), "--app", "obsapp:main")
+    assert a.wait(START) == 0, a.describe()
+    for n in ("b", "c"):
+        assert "info %s waiting in receive parked obsapp.parked True\n" % n \
+            in a.stdout, a.describe()
+        assert "stack %s ['parked'] actors.receive()\n" % n in a.stdout, \
+            a.describe()
+        assert "gone %s None None\n" % n in a.stdout, a.describe()
+    for n in (b, c):
+        n.signal(signal.SIGTERM)
+    for n in (b, c):
+        assert n.wait() == 0, n.describe()
