@@ -191,7 +191,7 @@ def test_remote_info_and_stack_three_nodes(cluster):  # noqa: F811
                       addr(pb), "--app", "obsapp:main")
     assert a.wait(START) == 0, a.describe()
     for n in ("b", "c"):
-        assert "info %s waiting in receive parked obsapp.parked True\n" % n \
+        assert "info %s waiting in receive parked parked True\n" % n \
             in a.stdout, a.describe()
         assert "stack %s ['parked'] actors.receive()\n" % n in a.stdout, \
             a.describe()
