@@ -77,8 +77,8 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
                         "not %r" % (fn,))
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
-    p.pid.born = <float>(coarse_now() - runtime_start)
     p.pid = new_pid()
+    p.pid.born = <float>(coarse_now() - runtime_start)
     processes[p.pid] = p
     s.nprocs += 1
     s.enqueue(p)

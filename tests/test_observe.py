@@ -369,3 +369,15 @@ def test_watchdog_bad_threshold(bad):
         actors.watchdog(bad)
     with pytest.raises(TypeError):
         actors.watchdog("1")
+
+
+def test_age_counts_from_the_spawn():
+    def main():
+        actors.sleep(0.3)
+        p = actors.spawn(parked)
+        actors.sleep(0.05)
+        age = actors.info(p).age
+        assert 0.0 < age < 0.25, age
+        assert actors.info(actors.self()).age >= 0.3
+        actors.exit(p, "kill")
+    actors.run(main)
