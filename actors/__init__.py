@@ -37,6 +37,18 @@ from actors._supervisor import (  # noqa: E402
 )
 from actors._system import System  # noqa: E402
 
+AskCycleError = _core.AskCycleError
+TraceEvent = _core.TraceEvent
+
+# Seeing inside a running system: imported when first used (name -> module).
+_OBSERVING = {
+    "ActorInfo": "_observe", "dump": "_observe", "dump_on_signal": "_observe",
+    "info": "_observe", "processes": "_observe", "stack": "_observe",
+    "Watchdog": "_watchdog", "watchdog": "_watchdog",
+    "metrics": "_metrics", "Trace": "_trace", "trace": "_trace",
+    "observe": "_observer",
+}
+
 _CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
             "monitor_node", "demonitor_node", "node_name", "node_stats")
 
@@ -56,11 +68,16 @@ def __getattr__(name):
     if name in _CLUSTER:
         from actors import _cluster
         return getattr(_cluster, name)
+    if name in _OBSERVING:
+        import importlib
+        module = importlib.import_module("actors." + _OBSERVING[name])
+        value = globals()[name] = getattr(module, name)
+        return value
     raise AttributeError("module 'actors' has no attribute %r" % name)
 
 
 __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "gettrace", "settrace", "ChildInfo", "ChildSpec", "StartError",
            "Supervisor", "SupervisorError", "System", "ask_async",
-           "spawnable"]
-__all__ += list(_RUNTIME) + list(_CLUSTER)
+           "spawnable", "AskCycleError", "TraceEvent"]
+__all__ += list(_RUNTIME) + list(_CLUSTER) + list(_OBSERVING)

@@ -1,4 +1,5 @@
-"""The ``actors`` command line: ``actors stress``, ``actors bench``.
+"""The ``actors`` command line: ``actors stress``, ``actors bench``,
+``actors node``, ``actors top``.
 
 ``python -m actors …`` runs the same thing.  This module parses the
 arguments; the stress jobs themselves live in ``actors._stress``:
@@ -68,6 +69,11 @@ def _cmd_bench(args, argv):
 def _cmd_node(args, argv):
     from actors import _nodecli
     return _nodecli.main(argv[argv.index("node") + 1:])
+
+
+def _cmd_top(args, argv):
+    from actors import _top
+    return _top.main(argv[argv.index("top") + 1:])
 
 
 def _int_at_least(lowest):
@@ -148,6 +154,11 @@ def _parser():
         "node", help="run a cluster node (see `actors node --help`)",
         add_help=False)  # actors._nodecli parses the rest
     no.set_defaults(func=_cmd_node, passes_extra=True)
+
+    tp = sub.add_parser(
+        "top", help="a live view of a program's actors (see `actors top "
+                    "--help`)", add_help=False)  # actors._top parses the rest
+    tp.set_defaults(func=_cmd_top, passes_extra=True)
     return ap
 
 

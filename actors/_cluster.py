@@ -54,6 +54,7 @@ from actors import _flow
 from actors import _health
 from actors import _interrupt
 from actors import _liveness
+from actors import _observe  # noqa: F401  (peers may spawn its read-only probe)
 from actors import _nodeconfig
 from actors import _hello
 from actors import _remote
@@ -146,7 +147,8 @@ class _Peer:
                  "out", "pending", "last_heard", "full_since", "load",
                  "bad", "gone", "bye_out", "bye_in", "since",
                  "out_seq", "in_seq", "undecodable",
-                 "flow")                      # _flow.PeerFlow
+                 "flow",                      # _flow.PeerFlow
+                 "frames_in", "bytes_in", "frames_out", "bytes_out")
 
     def __init__(self, name, inc, addr, pub, index):
         self.name = name
@@ -172,6 +174,8 @@ class _Peer:
         self.in_seq = 0               # the last batch it numbered for us
         self.undecodable = 0          # its records that did not decode
         self.flow = _flow.PeerFlow()
+        # metrics (_metrics.py): frames and bytes each way
+        self.frames_in = self.bytes_in = self.frames_out = self.bytes_out = 0
 
 
 _node = None                      # the Node of this process, while it runs
@@ -830,7 +834,8 @@ class Node:
                 if p.full_since is None:
                     p.full_since = _monotonic()
                 return False
-            pending.popleft()
+            p.frames_out += 1
+            p.bytes_out += len(pending.popleft())
         p.full_since = None
         return True
 
@@ -907,6 +912,8 @@ class Node:
             self.bad_frame(p, str(e))
             return
         p.last_heard = _monotonic()
+        p.frames_in += 1
+        p.bytes_in += len(frame)
         if kind == "H":
             p.load = body
             if seq != p.in_seq:
@@ -1480,7 +1487,11 @@ def node_stats():
             "peers": {p.name: {"incarnation": p.inc, "bad_frames": p.bad,
                                "queued": len(p.out) + len(p.pending),
                                "undecodable_records": p.undecodable,
-                               "load": p.load}
+                               "load": p.load,
+                               "frames_in": p.frames_in,
+                               "bytes_in": p.bytes_in,
+                               "frames_out": p.frames_out,
+                               "bytes_out": p.bytes_out}
                       for p in node.peers.values()},
             "bad_frames_unknown": node.bad_unknown,
             "undecodable_records": node.undecodable,

@@ -148,6 +148,15 @@ def _parser():
     ap.add_argument("--log-level", default="WARNING",
                     choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                     help="logging level (default WARNING)")
+    ap.add_argument("--metrics-port", type=_port, metavar="PORT",
+                    help="serve actors.metrics() for Prometheus on "
+                         "http://ADDR:PORT/metrics (needs prometheus_client: "
+                         "pip install 'actors[metrics]'; 0 picks a port)")
+    ap.add_argument("--metrics-addr", default="127.0.0.1", metavar="ADDR",
+                    help="address of --metrics-port (default 127.0.0.1)")
+    ap.add_argument("--observe", nargs="?", const="", metavar="PATH",
+                    help="let `actors top` look at this node through a Unix "
+                         "socket (default $TMPDIR/actors-<pid>.sock)")
     ap.add_argument("--quiet", action="store_true",
                     help="no 'up' line on stderr")
     # A worker started by --workers: stop when that process is gone.
@@ -155,6 +164,13 @@ def _parser():
     ap.add_argument("app_args", nargs="*", metavar="ARG",
                     help=argparse.SUPPRESS)
     return ap
+
+
+def _port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be from 0 to 65535")
+    return value
 
 
 def _count(text):
@@ -300,6 +316,25 @@ def _run(opts):
     if opts.workers and ("*" in opts.listen or opts.listen.endswith(":0")):
         raise NodeCliError(EXIT_USAGE, "--workers needs a fixed --listen "
                            "address (the workers join through it)")
+    metrics = None
+    if opts.metrics_port is not None:
+        from actors._metrics import serve_metrics
+        try:
+            metrics = serve_metrics(opts.metrics_port, opts.metrics_addr)
+        except (ImportError, OSError) as e:
+            raise NodeCliError(EXIT_USAGE, "--metrics-port: %s" % e) from None
+        if not opts.quiet:
+            _say("metrics on http://%s:%d/metrics" % (
+                opts.metrics_addr, metrics.server_address[1]))
+    observer = None
+    if opts.observe is not None:
+        from actors._observer import observe
+        try:
+            observer = observe(opts.observe or None)
+        except OSError as e:
+            raise NodeCliError(EXIT_USAGE, "--observe: %s" % e) from None
+        if not opts.quiet:
+            _say("observe at %s" % observer.path)
     stop = _SignalStop()
     workers = None
     try:
@@ -312,6 +347,10 @@ def _run(opts):
     finally:
         if workers is not None:
             workers.stop()
+        if metrics is not None:
+            metrics.shutdown()
+        if observer is not None:
+            observer.close()
         stop.close()
 
 

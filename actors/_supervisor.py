@@ -55,6 +55,8 @@ _RESTARTS = ("permanent", "transient", "temporary")
 _STRATEGIES = ("one_for_one", "one_for_all", "rest_for_one")
 _DEFAULT = object()
 
+restarts = 0                      # every supervisor's, for actors.metrics()
+
 ChildInfo = namedtuple("ChildInfo", "id pid restart")
 ChildInfo.__doc__ = ("One row of Supervisor.which_children(): the child's id, "
                      "its Pid (None when it is not running) and its restart "
@@ -528,6 +530,8 @@ class _Running:
             self.terminate_all()
             raise _ExitSupervisor("shutdown")
         self.restart_total += 1
+        global restarts
+        restarts += 1
 
     # -- queries ----------------------------------------------------------------
 

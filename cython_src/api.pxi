@@ -26,6 +26,7 @@ cdef class Actor(Process):
                     raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
                 n += 1
+                counters.received += 1
                 if type(msg) is Request:
                     try:
                         value = self.receive(msg.msg)
@@ -86,11 +87,14 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
     p.pid = new_pid()
+    p.pid.born = <float>(coarse_now() - runtime_start)
     processes[p.pid] = p
     actors_gc_untrack(p)
     actors_gc_untrack(processes)    # an insertion tracks the table again
     s.nprocs += 1
     s.enqueue(p)
+    if trace_flags:
+        trace_spawn(p, fn)
     return p
 
 
@@ -156,6 +160,7 @@ cdef object taken(Process p, msg):
     an actor on another node) is remembered, so that if p ends without
     answering, the asker learns it at once."""
     cdef list reqs
+    counters.received += 1
     if type(msg) is Request and (not isinstance(msg._reply_to, Pid) or
                                  (<Pid>msg._reply_to).node != 0):
         reqs = p.more().requests
@@ -250,6 +255,8 @@ def receive(match=None, timeout=None, default=NOTSET):
     if msg is not NOTSET:
         return taken(p, msg)
     if t == 0:
+        if type(match) is _AskMatch:
+            counters.ask_timeouts += 1
         return give_up(default, timeout)
     p.wait_seq += 1
     if t > 0:
@@ -265,6 +272,8 @@ def receive(match=None, timeout=None, default=NOTSET):
             if msg is not NOTSET:
                 return taken(p, msg)
             if p.pflags & P_TIMED_OUT:
+                if type(match) is _AskMatch:
+                    counters.ask_timeouts += 1
                 return give_up(default, timeout)
     finally:
         if t > 0 and not p.pflags & P_TIMED_OUT:
@@ -377,6 +386,7 @@ cdef class _ThreadWaiter:
 
     cdef object wait(self, timeout):
         if not _wait_event(self.event, timeout):
+            counters.ask_timeouts += 1
             raise Timeout("no reply within %s s" % (timeout,))
         if self.exc is not None:
             raise self.exc
@@ -446,8 +456,11 @@ def ask(dest, msg, timeout=5.0):
         w = _ThreadWaiter.__new__(_ThreadWaiter)
         target.sched.post(target, Request(msg, w, None))
         return w.wait(timeout)
+    if target.pflags & P_WAITING and type(target.matcher) is _AskMatch:
+        refuse_ask_cycle(me, target)      # introspect.pxi
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
+    m.target = target.pid
     m.mref = monitor(target.pid)
     send(target.pid, Request(msg, me.pid, m.ref))
     try:

@@ -83,6 +83,7 @@ cdef class TaskletBase:
     cdef TaskletBase resume_to  # who runs next if gr is ended from outside
     cdef _ThreadState thread
     cdef unsigned char flags
+    cdef unsigned int reductions  # the runtime's (introspect.pxi)
 
     cdef void _main(self) noexcept:
         """The body; must not raise."""
@@ -116,6 +117,17 @@ cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
 
 cdef void tasklet_rearm(TaskletBase t) noexcept:
     t.flags &= ~STARTED
+
+
+cdef object tasklet_frame(TaskletBase t):
+    """The top frame of a suspended t, else None."""
+    if t.gr is None or t is t.thread.current:
+        return None
+    return t.gr.gr_frame
+
+
+cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
+    return 0                              # greenlet's frames are its own
 
 
 cdef TaskletBase tasklet_current(_ThreadState st):

@@ -67,6 +67,7 @@ cdef enum:
     P_IO_READY = 256    # the fd it waits for is ready
     P_MATCHING = 512    # running a receive predicate: no receive/sleep now
     P_CHEAP = 1024      # its receive's matcher runs no user code
+    P_TRACED = 2048     # actors.trace() reports its events (introspect.pxi)
 
 cdef long long pid_counter = 0
 cdef long long ref_counter = 0
@@ -82,6 +83,10 @@ cdef class Pid:
     """An actor's handle: cheap, hashable, ordered, picklable; it stays
     valid after the actor ends (sends to it become dead letters)."""
     cdef readonly int node
+    # When its actor was spawned (seconds from the runtime's start; 0 for
+    # the Pid of a remote actor): introspect.pxi's age.  Between node and
+    # id it fills padding, so it costs no memory.
+    cdef float born
     cdef readonly long long id
 
     def __hash__(self):
@@ -302,6 +307,7 @@ cdef class _Reply:
 cdef class _AskMatch:
     """The selective receive of ask(): the reply, or the target's Down."""
     cdef object ref, mref
+    cdef object target          # the Pid asked (introspect.pxi: ask cycles)
 
 
 cdef inline bint matches(matcher, msg) except -1:
@@ -385,6 +391,8 @@ cdef int deliver(Process p, msg) except -1:
         # its end (process_exit): untracked, like p (gc_quiet.h).
         actors_gc_untrack(p.mailbox)
     actors_dq_append(p.mailbox, msg)
+    if p.pflags & P_TRACED:
+        trace_deliver(p, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
         if m is not SLEEPING and (not p.pflags & P_CHEAP or m is None or (
@@ -405,6 +413,9 @@ def send(dest, msg):
     """Send msg to dest (a Pid or a registered name).  Never blocks, never
     fails: a message to no live actor becomes a dead letter."""
     cdef Process p = lookup(dest)
+    counters.sent += 1
+    if trace_flags:
+        trace_send(dest, msg)
     if p is None:
         pid = resolve(dest)
         if pid is not None and (<Pid>pid).node != 0 and remote_router is not None:
@@ -433,6 +444,11 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     cdef _Extra x = p.extra
     p.pflags |= P_EXITED
     p.pflags &= ~(P_WAITING | P_QUEUED)
+    counters.exits += 1
+    if crashed or reason is not "normal":
+        count_exit(reason, crashed)       # introspect.pxi
+    if p.pflags & P_TRACED:
+        trace_exit(p, reason)
     try:
         processes.pop(p.pid, None)
         actors_gc_retrack(p)
@@ -583,6 +599,8 @@ def link(dest):
     cdef Process other = lookup(pid)
     if pid == me.pid:
         return
+    if trace_flags:
+        trace_link(me, pid)
     if other is None and pid.node != 0 and remote_router is not None:
         if me.more().links is None:
             me.extra.links = set()

@@ -2,6 +2,7 @@
 # tasklet_iface.pxi.  Included by _core.pyx (over the native Tasklet) and by
 # _core_greenlet.pyx (over greenlet_shim.pxi): one copy, two extensions.
 
+include "counters.pxi"
 include "process.pxi"
 include "scheduler.pxi"
 include "timeouts.pxi"
@@ -9,6 +10,7 @@ include "api.pxi"
 include "remote.pxi"
 include "bound.pxi"
 include "zmqrecv.pxi"
+include "introspect.pxi"
 
 TASKLET_NAMES = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent",
                  "settrace", "gettrace"]

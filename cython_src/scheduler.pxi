@@ -135,6 +135,12 @@ cdef class Scheduler:
     cdef object root_result, root_reason
     cdef bint closed            # the loop has ended: posts are answered here
     cdef bint forked            # inherited by a fork()ed child: unusable
+    # introspect.pxi: actors resumed (the watchdog's tick), seconds asleep
+    # in the poller, the thread, when it started
+    cdef unsigned long long ticks
+    cdef double idle
+    cdef unsigned long ident
+    cdef double started
 
     def __cinit__(self):
         self.root_reason = NOTSET
@@ -310,7 +316,9 @@ cdef class Scheduler:
         if p.pflags & P_EXITED:
             return 0
         self.budget = BUDGET
+        self.ticks += 1
         r = switch_to(p, (), None, None)
+        p.reductions += BUDGET + 1 - self.budget
         if r == NULL:
             return -1
         Py_XDECREF(r)
@@ -348,10 +356,12 @@ cdef class Scheduler:
         # a far deadline costs one extra wake-up a day.
         timeout = -1.0 if deadline < 0 else \
             min(max(0.0, deadline - now()), LONGEST_WAIT)
+        cdef double t0 = now()
         if ONESHOT:
             events = self.poller.poll(timeout)
         else:
             events = self.poller.poll(None if timeout < 0 else timeout * 1000)
+        self.idle += now() - t0
         self.sleeping = False
         self.last_poll = coarse_now()
         for fd, mask in events:
@@ -590,6 +600,8 @@ cdef Scheduler start_scheduler():
         raise ActorError("start actors from a thread's main tasklet")
     cdef Scheduler s = Scheduler.__new__(Scheduler)
     s.st = st
+    s.ident = threading.get_ident()
+    s.started = now()
     s.loop_tasklet = st.main
     st.sched = s
     all_scheds.add(s)
@@ -727,7 +739,7 @@ cdef inline int spend_reduction() except -1:
         return 0
     s.budget -= 1
     if s.budget <= 0:
-        s.budget = BUDGET
+        # (resume() sets the budget afresh, and counts what was spent)
         cur = tasklet_current(st)
         if isinstance(cur, Process):
             yield_now(<Process>cur)

@@ -121,6 +121,9 @@ cdef class TaskletBase:
     cdef TaskletBase _parent
     cdef _ThreadState thread
     cdef unsigned char flags
+    # The actor runtime's count of its work (introspect.pxi); here it fills
+    # the padding after flags, so it costs no memory.
+    cdef unsigned int reductions
 
     cdef void _main(self) noexcept:
         """The body of an OWN_MAIN subtype; must not raise."""

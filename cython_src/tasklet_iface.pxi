@@ -41,3 +41,17 @@ cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
 cdef inline TaskletBase tasklet_current(_ThreadState st):
     """The tasklet running in st's thread."""
     return st.current
+
+
+cdef inline object tasklet_frame(TaskletBase t):
+    """The top frame of a suspended t, else None (it runs, has not started
+    or has ended).  Its f_back chain never leads into a stack slice another
+    tasklet overwrote (pystate_frames.h)."""
+    if t.stack.start == NULL or t is t.thread.current:
+        return None
+    return actors_pystate_frame(&t.pystate, PyThreadState_Get())
+
+
+cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
+    """Bytes of t's root frame-stack chunk (0 if it holds none)."""
+    return CHUNK_SIZE if t.chunk != NULL else 0

@@ -58,6 +58,8 @@ RUNTIME_MODULES = (
     "test_hardening_fork.py",
     "test_cluster_basic.py",
     "test_fallback.py",
+    "test_observe.py",
+    "test_trace.py",
 )
 
 

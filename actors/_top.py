@@ -1,0 +1,220 @@
+"""`actors top`: a live terminal view of a process's actors, like Erlang's
+etop.  It reads an actors.observe() socket (a plain program that opted
+in, or a node started with `actors node --observe`): a header (node,
+uptime, actors, run queue, memory, messages/s, scheduler utilisation) and
+a table sorted by a column, refreshed every interval.
+
+Keys: r p m M a sort by reductions, pid, mailbox, memory, age; up/down
+select a row; Enter shows the selected actor's stack (any key returns);
+Tab switches to the next target; q quits.  --once prints one screen (the
+rates over --interval) and exits, for scripts."""
+import argparse
+import curses
+import os
+import sys
+import time
+
+from actors._observer import SORT_KEYS, default_path, request
+
+KEYS = {ord("r"): "reductions", ord("p"): "pid", ord("m"): "mailbox",
+        ord("M"): "memory", ord("a"): "age"}
+COLUMNS = (("PID", 12, "pid"), ("NAME", 28, "name"), ("STATUS", 20,
+           "status"), ("REDS", 10, "reductions"), ("MBOX", 7, "mailbox"),
+           ("MEMORY", 9, "memory"), ("CURRENT", 0, "current"))
+
+
+def _size(n):
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return ("%d%s" % (n, unit)) if unit == "B" else \
+                ("%.1f%s" % (n, unit))
+        n /= 1024.0
+
+
+def _uptime(s):
+    s = int(s)
+    return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60)
+
+
+class Target:
+    """One observed process and the last snapshot, for rates."""
+
+    def __init__(self, path):
+        self.path = path
+        self.last = None
+
+    def snapshot(self, sort, rows):
+        snap = request(self.path, {"op": "snapshot", "sort": sort,
+                                   "rows": rows})
+        h = snap["header"]
+        prev, self.last = self.last, h
+        if prev is None:
+            h["msgs_per_s"] = None
+            h["utilisation"] = None
+        else:
+            dt = max(1e-9, h["time"] - prev["time"])
+            h["msgs_per_s"] = (h["sent"] - prev["sent"]) / dt
+            span = (h["busy"] - prev["busy"]) + (h["idle"] - prev["idle"])
+            h["utilisation"] = None if span <= 0 else \
+                (h["busy"] - prev["busy"]) / span
+        return snap
+
+    def stack(self, pid):
+        return request(self.path, {"op": "stack", "pid": pid})
+
+
+def render(snap, width=120, selected=None, targets=1, index=0):
+    """The screen as lines of text."""
+    h = snap["header"]
+    rate = "-" if h["msgs_per_s"] is None else "%.0f" % h["msgs_per_s"]
+    util = "-" if h["utilisation"] is None else \
+        "%.0f%%" % (100 * h["utilisation"])
+    lines = [
+        "actors top  node %s (pid %d)%s  uptime %s" % (
+            h["node"], h["os_pid"],
+            "  [%d/%d]" % (index + 1, targets) if targets > 1 else "",
+            _uptime(h["uptime"])),
+        "actors %d  run queue %d  memory %s  msgs/s %s  scheduler %s "
+        "(%d)  spawned %d" % (h["actors"], h["run_queue"],
+                              _size(h["memory"]), rate, util,
+                              h["schedulers"], h["spawned"]),
+        "sort: %s   keys: r p m M a sort, up/down, Enter stack, Tab next, "
+        "q quit" % h["sort"],
+        "",
+    ]
+    head = ""
+    for title, w, _ in COLUMNS:
+        head += title.ljust(w) if w else title
+    lines.append(head[:width])
+    for i, row in enumerate(snap["rows"]):
+        cells = {"pid": "<%d.%d>" % tuple(row["pid"]),
+                 "name": str(row["name"]), "status": row["status"],
+                 "reductions": str(row["reductions"]),
+                 "mailbox": str(row["mailbox"]),
+                 "memory": _size(row["memory"]), "current": row["current"]}
+        line = ""
+        for _, w, key in COLUMNS:
+            text = cells[key]
+            line += (text[:w - 1].ljust(w)) if w else text
+        lines.append(("> " if i == selected else "") + line[:width])
+    return lines
+
+
+def once(paths, sort, rows, interval, out=None):
+    out = out or sys.stdout
+    for i, path in enumerate(paths):
+        t = Target(path)
+        t.snapshot(sort, 0)
+        time.sleep(interval)
+        snap = t.snapshot(sort, rows)
+        out.write("\n".join(render(snap, 200, None, len(paths), i)) + "\n")
+    out.flush()
+    return 0
+
+
+def _show_stack(scr, target, row):
+    data = target.stack(row["pid"])
+    scr.erase()
+    height, width = scr.getmaxyx()
+    text = ["stack of <%d.%d> %s  (any key returns)" % (
+        row["pid"][0], row["pid"][1], row["name"]), ""]
+    if data.get("stack") is None:
+        text.append("(it has ended)")
+    else:
+        info = data["info"]
+        text.append("status %s  mailbox %d  reductions %d  memory %s  "
+                    "links %s  monitors %s  trap_exits %s" % (
+                        info["status"], info["mailbox"], info["reductions"],
+                        _size(info["memory"]), ", ".join(info["links"]) or
+                        "-", ", ".join(info["monitors"]) or "-",
+                        info["trap_exits"]))
+        text.append("")
+        text.extend(data["stack"].splitlines())
+    for y, line in enumerate(text[:height - 1]):
+        scr.addstr(y, 0, line[:width - 1])
+    scr.refresh()
+    scr.timeout(-1)
+    scr.getch()
+
+
+def _loop(scr, paths, sort, rows, interval):
+    curses.curs_set(0)
+    targets = [Target(p) for p in paths]
+    index = 0
+    selected = 0
+    snap = None
+    next_at = 0.0
+    while True:
+        height, width = scr.getmaxyx()
+        now = time.monotonic()
+        if now >= next_at or snap is None:
+            try:
+                snap = targets[index].snapshot(sort, max(1, min(rows,
+                                                                height - 6)))
+                error = None
+            except (OSError, RuntimeError, ValueError) as e:
+                snap, error = None, str(e)
+            next_at = now + interval
+        scr.erase()
+        if snap is None:
+            lines = ["actors top: %s: %s" % (targets[index].path, error)]
+        else:
+            selected = max(0, min(selected, len(snap["rows"]) - 1))
+            lines = render(snap, width - 1, selected, len(targets), index)
+        for y, line in enumerate(lines[:height - 1]):
+            attr = curses.A_REVERSE if line.startswith("> ") else 0
+            scr.addstr(y, 0, line[:width - 1], attr)
+        scr.refresh()
+        scr.timeout(max(10, int((next_at - time.monotonic()) * 1000)))
+        key = scr.getch()
+        if key in (ord("q"), 27):
+            return 0
+        if key in KEYS:
+            sort = KEYS[key]
+            next_at = 0.0
+        elif key == curses.KEY_DOWN:
+            selected += 1
+        elif key == curses.KEY_UP:
+            selected = max(0, selected - 1)
+        elif key == ord("\t"):
+            index = (index + 1) % len(targets)
+            selected, next_at = 0, 0.0
+        elif key in (curses.KEY_ENTER, 10, 13) and snap and snap["rows"]:
+            _show_stack(scr, targets[index], snap["rows"][selected])
+            next_at = 0.0
+
+
+def _path(target):
+    if target.isdigit():
+        return default_path(int(target))
+    return target
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="actors top", description=__doc__.split("\n\n")[0])
+    ap.add_argument("targets", nargs="+", metavar="TARGET",
+                    help="an OS pid (its default observe() socket) or a "
+                         "socket path; several: Tab switches")
+    ap.add_argument("--sort", choices=SORT_KEYS, default="reductions")
+    ap.add_argument("--rows", type=int, default=30)
+    ap.add_argument("--interval", type=float, default=2.0,
+                    help="seconds between refreshes (default 2)")
+    ap.add_argument("--once", action="store_true",
+                    help="print one screen and exit")
+    args = ap.parse_args(argv)
+    if not args.interval > 0:
+        ap.error("--interval must be > 0")
+    paths = [_path(t) for t in args.targets]
+    for p in paths:
+        if not os.path.exists(p):
+            print("actors top: %s: no such socket (did the program call "
+                  "actors.observe()?)" % p, file=sys.stderr)
+            return 2
+    if args.once:
+        try:
+            return once(paths, args.sort, args.rows, args.interval)
+        except (OSError, RuntimeError) as e:
+            print("actors top: %s" % e, file=sys.stderr)
+            return 1
+    return curses.wrapper(_loop, paths, args.sort, args.rows, args.interval)
