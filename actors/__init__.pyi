@@ -2,6 +2,18 @@
 # in use (actors/__init__.py), so a type checker reads it here; the
 # test_typing tests hold this file to the runtime with mypy.stubtest.
 from actors._asyncio import ask_async as ask_async
+from actors._metrics import metrics as metrics
+from actors._observe import (
+    ActorInfo as ActorInfo,
+    dump as dump,
+    dump_on_signal as dump_on_signal,
+    info as info,
+    processes as processes,
+    stack as stack,
+)
+from actors._observer import observe as observe
+from actors._trace import Trace as Trace, trace as trace
+from actors._watchdog import Watchdog as Watchdog, watchdog as watchdog
 from actors._cluster import (
     NodeConfig as NodeConfig,
     NodeDown as NodeDown,
@@ -28,6 +40,8 @@ from actors._core import (
     TaskletExit as TaskletExit,
     Timeout as Timeout,
     MailboxFull as MailboxFull,
+    AskCycleError as AskCycleError,
+    TraceEvent as TraceEvent,
     Timer as Timer,
     ask as ask,
     dead_letters as dead_letters,
@@ -83,4 +97,8 @@ __all__ = [
     "unregister", "wait_readable", "wait_writable", "whereis",
     # the cluster layer (actors._cluster)
     "NodeConfig", "NodeDown", "NodeStartError", "nodes", "monitor_node",
-    "demonitor_node", "node_name", "node_stats"]
+    "demonitor_node", "node_name", "node_stats",
+    # seeing inside a running system
+    "AskCycleError", "TraceEvent", "ActorInfo", "dump", "dump_on_signal",
+    "info", "processes", "stack", "Watchdog", "watchdog", "metrics", "Trace",
+    "trace", "observe"]

@@ -3,7 +3,7 @@
 # are re-exported by actors/__init__.pyi; tests/test_typing.py checks this
 # file against the built module with mypy.stubtest.
 from _typeshed import FileDescriptorLike
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import Context
 from types import FrameType, TracebackType, UnionType
 from typing import Any, ClassVar, Final, Literal, NamedTuple, TypeVar, final, overload
@@ -109,6 +109,14 @@ class Ref:
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
 
+class TraceEvent(NamedTuple):
+    """One traced event (see actors.trace)."""
+    kind: str
+    pid: Pid
+    other: Pid | None
+    msg: Any
+    time: float
+
 class Down(NamedTuple):
     """A monitored actor ended.  reason: 'normal', 'shutdown', 'killed',
     'noproc', 'noconnection', an exception, or what exit() was given."""
@@ -152,6 +160,11 @@ class Actor(Process):
 
 class ActorError(Exception): ...
 class ActorDeadError(ActorError): ...
+class AskCycleError(ActorError):
+    """An ask() that would close a cycle of asks: chain is the pids, the
+    asker first and last."""
+    chain: list[Pid]
+    def __init__(self, chain: Iterable[Pid]) -> None: ...
 class NameTakenError(ActorError): ...
 class Timeout(Exception): ...
 class MailboxFull(Timeout):

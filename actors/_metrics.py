@@ -7,7 +7,7 @@ import time
 
 from actors._backend import core as _core
 
-_last_sched = {}                  # thread -> (uptime, idle) at the last read
+_last_sched: dict = {}            # thread -> (uptime, idle) at the last read
 _last_lock = threading.Lock()
 
 

@@ -180,13 +180,6 @@ def _count(text):
     return value
 
 
-def _port(text):
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a TCP port, 0-65535")
-    return value
-
-
 def _seconds(text):
     value = float(text)
     if not value > 0:

@@ -167,7 +167,7 @@ def _remove_stale(path):
     raise OSError("%s: another process observes there" % path)
 
 
-_observers = {}
+_observers: dict = {}
 
 
 def observe(path=None):
