@@ -10,6 +10,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "peers"))
+
 
 def switch(greenlet, getcurrent, n):
     def pong():
@@ -42,19 +45,7 @@ def park(greenlet, getcurrent, n):
 
 def skynet_run(leaves):
     import actors
-
-    def skynet(parent, num, size):
-        if size == 1:
-            actors.send(parent, num)
-            return
-        me = actors.self()
-        size //= 10
-        for i in range(10):
-            actors.spawn(skynet, me, num + i * size, size)
-        total = 0
-        for _ in range(10):
-            total += actors.receive()
-        actors.send(parent, total)
+    from peer_actors import skynet     # the very actor bench_actors times
 
     def main():
         actors.spawn(skynet, actors.self(), 0, leaves)
@@ -66,13 +57,7 @@ def skynet_run(leaves):
 
 def pingpong_run(n):
     import actors
-
-    def pong():
-        while True:
-            sender = actors.receive()
-            if sender is None:
-                return
-            actors.send(sender, 1)
+    from peer_actors import pong
 
     def main():
         me = actors.self()

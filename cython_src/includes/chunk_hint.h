@@ -16,18 +16,6 @@
 #include <Python.h>
 #include "pystate_compat.h"
 
-#if ACTORS_PYSTATE_SUPPORTED && PY_VERSION_HEX < 0x030C0000
-/* 3.11's _PyInterpreterFrame is internal (later headers include it). */
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE 1
-#define ACTORS_UNDEF_BUILD_CORE
-#endif
-#include "internal/pycore_frame.h"
-#ifdef ACTORS_UNDEF_BUILD_CORE
-#undef Py_BUILD_CORE
-#undef ACTORS_UNDEF_BUILD_CORE
-#endif
-#endif
 
 #define ACTORS_CHUNK_HINT_MAX 8192  /* past this a root chunk saves nothing */
 
