@@ -43,7 +43,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 COOKIE = "bench-cluster-cookie"
 RAW_MSG = 16                      # bytes per raw message
 BATCH = 100                       # raw messages per frame, batched
@@ -408,7 +407,7 @@ def _python(func, *args, stdout=subprocess.PIPE):
     code = "import bench_cluster as b, sys; b.%s(*%r)" % (func, args)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [HERE, ROOT] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        [HERE] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return subprocess.Popen([sys.executable, "-c", code], cwd=HERE, env=env,
                             stdout=stdout, text=True,
                             start_new_session=True)

@@ -40,7 +40,6 @@ import queue
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 COOKIE = "bench-scale-cookie"
 
 
@@ -173,7 +172,8 @@ def run_node_process(scenario, params):
 class Node:
     def __init__(self, scenario, params):
         env = dict(os.environ)
-        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        # actors as installed (the source tree has no compiled core unless
+        # it was built in place, and would shadow the installed package)
         env.pop("ACTORS_COOKIE", None)
         self.t_start = time.monotonic()
         self.proc = subprocess.Popen(
