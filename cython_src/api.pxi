@@ -71,7 +71,10 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
                         "not the tasklet type %s" % fn.__name__)
     elif callable(fn):
         p = Process.__new__(Process)
-        p.start = (fn, args, kwargs)
+        # No keyword arguments: None, not the empty dict spawn's **kwargs
+        # made (no dict kept per actor; CPython 3.14+ tracks even an empty
+        # one).
+        p.start = (fn, args, kwargs if kwargs else None)
         # Private to p until it starts (or ends): untracked like p itself,
         # so a mass spawn leaves no million tracked tuples to collections.
         # args and kwargs are fresh (built by spawn's *args, **kwargs) and
