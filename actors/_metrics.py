@@ -99,9 +99,8 @@ def _families(m):
     from prometheus_client.core import (CounterMetricFamily,
                                         GaugeMetricFamily)
 
-    def counter(name, doc, value, labels=None):
-        f = CounterMetricFamily("actors_" + name, doc,
-                                labels=list(labels or ()))
+    def family(cls, name, doc, value, labels):
+        f = cls("actors_" + name, doc, labels=list(labels or ()))
         if labels is None:
             f.add_metric([], value)
         else:
@@ -109,15 +108,11 @@ def _families(m):
                 f.add_metric(list(key), v)
         return f
 
+    def counter(name, doc, value, labels=None):
+        return family(CounterMetricFamily, name, doc, value, labels)
+
     def gauge(name, doc, value, labels=None):
-        f = GaugeMetricFamily("actors_" + name, doc,
-                              labels=list(labels or ()))
-        if labels is None:
-            f.add_metric([], value)
-        else:
-            for key, v in value:
-                f.add_metric(list(key), v)
-        return f
+        return family(GaugeMetricFamily, name, doc, value, labels)
 
     sch = m["schedulers"]
     peers = m["peers"]
