@@ -59,6 +59,11 @@ cdef extern from "<time.h>" nogil:
 
 cdef enum:
     BUDGET = 1000       # sends/receives before a running actor yields
+    # Direct handoffs between two visits of the loop: an actor that blocks
+    # switches straight to the next suspended runnable one (one stack switch
+    # instead of two through the loop), at most this many times before the
+    # loop looks at timers, other threads, fds and the cluster's flush.
+    HANDOFFS = 128
     BATCH = 64          # messages a class-style actor handles per start
 
 
@@ -138,6 +143,8 @@ cdef class Scheduler:
     # introspect.pxi: actors resumed (the watchdog's tick), seconds asleep
     # in the poller, the thread, when it started
     cdef unsigned long long ticks
+    cdef int handoffs           # direct handoffs left before the loop runs
+    cdef Process running        # the actor resumed last (loop or handoff)
     cdef double idle
     cdef unsigned long ident
     cdef double started
@@ -317,7 +324,13 @@ cdef class Scheduler:
             return 0
         self.budget = BUDGET
         self.ticks += 1
+        self.handoffs = HANDOFFS
+        self.running = p
         r = switch_to(p, (), None, None)
+        # Back in the loop: from p, or from the last actor that p's block()
+        # handed the CPU to (block_target), which is `running` now.
+        p = self.running
+        self.running = None
         p.reductions += BUDGET + 1 - self.budget
         if r == NULL:
             return -1
@@ -717,13 +730,44 @@ cdef int block(Process p) except -1:
     cdef PyObject *r
     if p.sched.forked:
         raise ActorError(FORKED)
-    r = switch_to(p.sched.loop_tasklet, (), None, None)
+    r = switch_to(block_target_ptr(p.sched, p), (), None, None)
     if r == NULL:
         return -1
     Py_XDECREF(r)
     if p.pending_exit is not None:
         raise _ExitSignal(take_exit(p))
     return 0
+
+
+cdef TaskletBase block_target(Scheduler s, Process p):
+    """Where p's block() switches: the loop, or straight to the next
+    runnable actor when nothing else waits for the loop.  Only a suspended
+    actor is handed the CPU: one not started yet would start on the stack
+    below p's frames, and a chain of such starts would grow the C stack
+    without bound.  The order is the loop's (the run queue's head)."""
+    cdef Process q
+    runq = s.runq
+    if s.handoffs <= 0 or not runq or s.inbox or s.fd_again or \
+            s.flush_wanted or s.stopping or s.fatal is not None or \
+            s.running is not p:
+        return s.loop_tasklet
+    q = <Process>runq[0]
+    if q is p or q.pflags & P_EXITED or not tasklet_active(q):
+        return s.loop_tasklet
+    actors_dq_popleft(runq)
+    q.pflags &= ~P_QUEUED
+    s.handoffs -= 1
+    p.reductions += BUDGET + 1 - s.budget
+    s.budget = BUDGET
+    s.ticks += 1
+    s.running = q
+    return q
+
+
+# Through a pointer: not inlined into block(), whose frame every actor
+# suspended in receive() keeps on its saved stack.
+cdef TaskletBase (*block_target_ptr)(Scheduler, Process)
+block_target_ptr = block_target
 
 
 cdef int yield_now(Process p) except -1:
