@@ -30,12 +30,14 @@ cdef class Actor(Process):
                 if type(msg) is Request:
                     try:
                         value = self.receive(msg.msg)
-                    except _ExitSignal:
-                        if not msg.replied:       # ended while answering
-                            msg._answer(None, ActorDeadError(
-                                "%r ended before it replied" % (self.pid,)))
-                        raise
-                    except Exception as e:
+                    except BaseException as e:
+                        if not isinstance(e, Exception):
+                            # It ends while answering (an exit signal,
+                            # SystemExit...): its asker holds no monitor.
+                            if not msg.replied:
+                                msg._answer(None, ActorDeadError(
+                                    "%r ended before it replied" % (self.pid,)))
+                            raise
                         if not msg.replied:
                             msg._answer(None, e)
                         continue
@@ -159,13 +161,13 @@ cdef object give_up(default, timeout):
 
 
 cdef object taken(Process p, msg):
-    """A Request whose asker has no monitor on p (a thread, an event loop,
-    an actor on another node) is remembered, so that if p ends without
-    answering, the asker learns it at once."""
+    """A Request is remembered (its asker holds no monitor on p: an actor
+    of this thread, another thread, an event loop, an actor on another
+    node), so that if p ends without answering, the asker learns it at
+    once."""
     cdef list reqs
     counters.received += 1
-    if type(msg) is Request and (not isinstance(msg._reply_to, Pid) or
-                                 (<Pid>msg._reply_to).node != 0):
+    if type(msg) is Request:
         reqs = p.more().requests
         if reqs is None:
             reqs = p.extra.requests = []
@@ -244,6 +246,8 @@ def receive(match=None, timeout=None, default=NOTSET):
     it accepts and leaves the others in order; a predicate may send but not
     receive or sleep.  After timeout seconds (0 polls; None or inf waits
     forever) raise Timeout, or return default if given."""
+    # One function down to block(): its frame is on the saved stack of
+    # every actor parked here (ask_reply is its twin for ask()).
     cdef Process p = current_process()
     cdef Py_ssize_t scanned = 0
     cdef double t = FOREVER
@@ -258,13 +262,8 @@ def receive(match=None, timeout=None, default=NOTSET):
     if msg is not NOTSET:
         return taken(p, msg)
     if t == 0:
-        if type(match) is _AskMatch:
-            counters.ask_timeouts += 1
-        return give_up(default, timeout)
-    p.wait_seq += 1
-    if t > 0:
-        p.sched.add_timer(now() + t, p, p.wait_seq)
-    p.matcher = match
+        return no_match(match, default, timeout)
+    begin_wait(p, match, t)
     try:
         while True:
             p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
@@ -275,15 +274,55 @@ def receive(match=None, timeout=None, default=NOTSET):
             if msg is not NOTSET:
                 return taken(p, msg)
             if p.pflags & P_TIMED_OUT:
-                if type(match) is _AskMatch:
-                    counters.ask_timeouts += 1
-                return give_up(default, timeout)
+                return no_match(match, default, timeout)
     finally:
-        if t > 0 and not p.pflags & P_TIMED_OUT:
-            p.sched.stale_timers += 1     # its timer is stale now
-        p.matcher = None
-        p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
-        p.wait_seq += 1
+        end_wait(p, t)
+
+
+cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
+    """ask()'s receive(m, timeout), without a Python call."""
+    cdef Py_ssize_t scanned = 0
+    spend_reduction()
+    msg = take_match(p, m, True, &scanned)
+    if msg is not NOTSET or t == 0:
+        return taken(p, msg) if msg is not NOTSET else \
+            no_match(m, NOTSET, timeout)
+    begin_wait(p, m, t)
+    try:
+        while True:
+            p.pflags |= P_WAITING | P_CHEAP
+            p.pflags &= ~P_TIMED_OUT
+            block(p)
+            msg = take_match(p, m, True, &scanned)
+            if msg is not NOTSET:
+                return taken(p, msg)
+            if p.pflags & P_TIMED_OUT:
+                return no_match(m, NOTSET, timeout)
+    finally:
+        end_wait(p, t)
+
+
+cdef object no_match(match, default, timeout):
+    """A receive() that timed out: default, or Timeout raised."""
+    if type(match) is _AskMatch:
+        counters.ask_timeouts += 1
+    return give_up(default, timeout)
+
+
+cdef int begin_wait(Process p, match, double t) except -1:
+    p.wait_seq += 1
+    if t > 0:
+        p.sched.add_wait(now() + t, p)
+    p.matcher = match
+    return 0
+
+
+cdef void end_wait(Process p, double t) noexcept:
+    if t > 0 and not p.pflags & P_TIMED_OUT:
+        p.sched.stale_timers += 1         # its timer is stale now
+    p.matcher = None
+    p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
+    p.wait_seq += 1
 
 
 def sleep(seconds):
@@ -319,7 +358,7 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
     not_matching(p, "waiting")
     p.wait_seq += 1
     if deadline >= 0:
-        p.sched.add_timer(deadline, p, p.wait_seq)
+        p.sched.add_wait(deadline, p)
     if fd >= 0:
         if fd in p.sched.fd_waiters or fd in p.sched.fd_callbacks:
             raise ActorError("another actor already waits for fd %d" % fd)
@@ -444,7 +483,7 @@ def ask(dest, msg, timeout=5.0):
     passes to Request.reply().  Works inside actors and from any thread.
     Raises ActorDeadError if dest is not alive or ends first, Timeout after
     timeout seconds (None or inf: no limit)."""
-    seconds_arg(timeout, "timeout", True)
+    cdef double t = seconds_arg(timeout, "timeout", True)
     pid = resolve(dest)
     if pid is not None and (<Pid>pid).node != 0:
         return ask_remote(pid, msg, timeout)
@@ -464,10 +503,18 @@ def ask(dest, msg, timeout=5.0):
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
     m.target = target.pid
+    if target.thread is me.thread:
+        # No monitor: a target that ends without answering answers at its
+        # end (process_exit: the requests in its mailbox and those it took;
+        # an Actor's batch: the one it handles), and on this thread no
+        # actor outlives its scheduler.
+        send_to(target, target.pid, Request(msg, me.pid, m.ref))
+        r = ask_reply(me, m, t, timeout)
+        return reply_value(r, target.pid)
     m.mref = monitor(target.pid)
-    send(target.pid, Request(msg, me.pid, m.ref))
+    send_to(target, target.pid, Request(msg, me.pid, m.ref))
     try:
-        r = receive(m, timeout)
+        r = ask_reply(me, m, t, timeout)
     finally:
         demonitor(m.mref, True)
     return reply_value(r, target.pid)

@@ -212,7 +212,9 @@ def _schedulers():
             continue
         cur = s.st.current
         out.append({"thread": s.ident, "runq": len(s.runq),
-                    "actors": s.nprocs, "timers": len(s.timers),
+                    "actors": s.nprocs,
+                    "timers": len(s.timers) + len(s.new_waits) +
+                              len(s.old_waits),
                     "ticks": s.ticks, "idle": s.idle,
                     "uptime": t - s.started,
                     "current": (<Process>cur).pid if isinstance(cur, Process)

@@ -95,6 +95,9 @@ cdef class Pid:
     def __richcmp__(self, other, int op):
         if not isinstance(other, Pid):
             return NotImplemented
+        if op == 2 or op == 3:            # (dict lookups, matchers: no tuples)
+            return (op == 2) == ((<Pid>other).id == self.id and
+                                 (<Pid>other).node == self.node)
         a = (self.node, self.id)
         b = ((<Pid>other).node, (<Pid>other).id)
         if op == 0: return a < b
@@ -315,8 +318,10 @@ cdef inline bint matches(matcher, msg) except -1:
         return True
     if type(matcher) is _AskMatch:
         if type(msg) is _Reply:
-            return (<_Reply>msg).ref == (<_AskMatch>matcher).ref
-        return type(msg) is Down and (<tuple>msg)[0] == (<_AskMatch>matcher).mref
+            return (<_Reply>msg).ref is (<_AskMatch>matcher).ref or \
+                (<_Reply>msg).ref == (<_AskMatch>matcher).ref
+        return (<_AskMatch>matcher).mref is not None and type(msg) is Down \
+            and (<tuple>msg)[0] == (<_AskMatch>matcher).mref
     if isinstance(matcher, (type, tuple, UnionType)):
         return isinstance(msg, matcher)
     return bool(matcher(msg))
@@ -412,7 +417,11 @@ cdef inline void wake(Process p) noexcept:
 def send(dest, msg):
     """Send msg to dest (a Pid or a registered name).  Never blocks, never
     fails: a message to no live actor becomes a dead letter."""
-    cdef Process p = lookup(dest)
+    send_to(lookup(dest), dest, msg)
+
+
+cdef int send_to(Process p, dest, msg) except -1:
+    """send() once dest is looked up: p is its local actor, or None."""
     counters.sent += 1
     if trace_flags:
         trace_send(dest, msg)
@@ -427,11 +436,12 @@ def send(dest, msg):
             wait_for_room(p)              # bound.pxi
             if p.pflags & P_EXITED:
                 dead_letter(dest, msg)
-                return
+                return 0
         deliver(p, msg)
         spend_reduction()
     else:
         p.sched.post(p, msg)
+    return 0
 
 
 # -- exits, links, monitors -----------------------------------------------------
@@ -462,12 +472,12 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
         if p.mailbox:
             for msg in p.mailbox:
                 if type(msg) is Request:
-                    dead_letter(p.pid, msg)
+                    unanswered(p, msg, reason)
             p.mailbox = None
         if x is not None:
             for req in x.requests or ():
                 if not req.replied:       # taken, never answered
-                    dead_letter(p.pid, req)
+                    unanswered(p, req, reason)
             forget_names(p)
             for ref, target in (x.monitors or {}).items():
                 t = <Process>processes.get(target)
@@ -499,6 +509,19 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
             p.sched.root_reason = reason
     except BaseException:
         log.exception("actors: error while ending %r", p.pid)
+
+
+cdef void unanswered(Process p, req, reason) noexcept:
+    """A request p ends without answering: a dead letter, whose asker gets
+    ActorDeadError with p's exit reason (as a monitor's Down would say)."""
+    global dead_letter_count
+    dead_letter_count += 1
+    dead_letter_log.append((p.pid, req))
+    try:
+        req._answer(None, ActorDeadError("%r ended (%r) before it replied"
+                                         % (p.pid, reason)))
+    except BaseException:
+        pass
 
 
 cdef int notify_watcher(Process p, ref, Pid watcher, reason) except -1:
@@ -658,7 +681,7 @@ def monitor(dest):
 cdef void unwatch(list watchers, ref) noexcept:
     cdef Py_ssize_t i
     for i in range(0, len(watchers), 2):
-        if watchers[i] == ref:
+        if watchers[i] is ref or watchers[i] == ref:
             del watchers[i:i + 2]
             return
 

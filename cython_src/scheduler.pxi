@@ -119,6 +119,8 @@ cdef class Scheduler:
     cdef list timers            # heap of (when, seq, Process|Timer, wait_seq)
     cdef long long timer_seq
     cdef Py_ssize_t stale_timers # entries of waits that ended early
+    cdef list new_waits         # deadlines of waits not yet in `timers`:
+    cdef list old_waits         # ... since this loop turn, since the last
     cdef TaskletBase loop_tasklet
     cdef _ThreadState st
     cdef object inbox           # deque: what other threads ask of us
@@ -158,6 +160,8 @@ cdef class Scheduler:
         # cycle through it outlives the scheduler's run.
         actors_gc_untrack(self.runq)
         self.timers = []
+        self.new_waits = []
+        self.old_waits = []
         self.inbox = deque()
         self.fd_waiters = {}
         self.fd_callbacks = {}
@@ -274,6 +278,34 @@ cdef class Scheduler:
         self.timer_seq += 1
         heapq.heappush(self.timers, (when, self.timer_seq, obj, wait_seq))
 
+    cdef void add_wait(self, double when, Process p) noexcept:
+        """p's current wait ends at `when` at the latest.  Most waits with
+        a deadline (every ask) end long before it: the deadline waits in a
+        list for a whole turn of the loop, and only the waits still going
+        on then pay for a place in the heap."""
+        self.new_waits.append((when, p, p.wait_seq))
+
+    cdef void file_waits(self, bint all) noexcept:
+        """Put the waits of the turn before the last (all: every wait) in
+        the heap, if they are still going on."""
+        cdef Process p
+        waits, self.old_waits = self.old_waits, self.new_waits
+        self.new_waits = []
+        if all:
+            waits.extend(self.old_waits)
+            self.old_waits = []
+        for entry in waits:
+            p = (<tuple>entry)[1]
+            if p.wait_seq == (<tuple>entry)[2]:
+                if p.pflags & P_WAITING or all:
+                    self.add_timer((<tuple>entry)[0], p, p.wait_seq)
+                else:                     # woken, its wait ends when it runs
+                    self.new_waits.append(entry)
+            else:
+                # It ended early, and its end counted a stale heap entry
+                # that was never made.
+                self.stale_timers -= 1
+
     cdef void compact_timers(self) noexcept:
         """Drop the entries of waits that ended before their deadline (each
         holds its actor): they would pile up under many early replies."""
@@ -286,7 +318,9 @@ cdef class Scheduler:
                     live.append(entry)
             else:
                 p = obj
-                if p.wait_seq == (<tuple>entry)[3] and p.pflags & P_WAITING:
+                # (not P_WAITING: an actor woken by a message its receive()
+                # turns down waits again, under the same deadline)
+                if p.wait_seq == (<tuple>entry)[3]:
                     live.append(entry)
         heapq.heapify(live)
         self.timers = live
@@ -489,6 +523,8 @@ cdef class Scheduler:
                 raise ActorError(FORKED)
             if self.inbox:
                 self.drain_inbox()
+            if self.old_waits or self.new_waits:
+                self.file_waits(False)
             if self.timers:
                 self.fire_timers()
             if self.fd_again:
@@ -523,6 +559,8 @@ cdef class Scheduler:
                 self.flush()
             if self.fd_again:
                 continue
+            if self.old_waits or self.new_waits:
+                self.file_waits(True)
             self.wait((<tuple>self.timers[0])[0] if self.timers else -1.0)
 
     cdef void flush(self) noexcept:
@@ -640,6 +678,8 @@ cdef void stop_scheduler(Scheduler s) noexcept:
         s.answer_inbox()
         s.timers.clear()
         s.nprocs = 0
+    s.new_waits.clear()
+    s.old_waits.clear()
     s.runq.clear()                    # untracked: no cycle may stay in it
     s.close()
 

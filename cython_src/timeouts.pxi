@@ -8,6 +8,7 @@
 
 import math
 import numbers
+from libc.math cimport INFINITY
 
 cdef double FOREVER = -1.0        # seconds_arg(): no deadline
 # The longest single wait handed to epoll/poll/a lock: their C timeouts
@@ -34,10 +35,10 @@ cdef double seconds_arg(value, str what, bint none_ok,
     if t != t:
         raise ValueError("%s is NaN" % what)
     if t < 0:
-        if t == -math.inf or not negative_ok:
+        if t == -INFINITY or not negative_ok:
             raise ValueError("%s must be >= 0, not %r" % (what, value))
         return 0.0
-    if t == math.inf:
+    if t == INFINITY:
         return FOREVER
     return t
 

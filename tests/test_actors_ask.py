@@ -7,6 +7,7 @@ import time
 import pytest
 
 import actors
+from actors import _backend
 
 
 class Echo(actors.Actor):
@@ -386,3 +387,73 @@ def test_ask_from_scheduler_thread_outside_actor_is_error():
     assert actors.run(main) == "ok"
     with pytest.raises(actors.ActorDeadError):
         actors.ask(holder[0], "x", timeout=1)
+
+
+def test_dead_error_of_an_unanswered_ask_names_the_exit_reason():
+    def dies():
+        actors.receive(actors.Request)
+        raise RuntimeError("gone")
+
+    def main():
+        pid = actors.spawn(dies)
+        with pytest.raises(actors.ActorDeadError) as info:
+            actors.ask(pid, "x", timeout=5)
+        return str(info.value)
+    message = actors.run(main)
+    assert "before it replied" in message and "gone" in message
+
+
+class Halt(BaseException):
+    """Not an Exception: it ends the actor instead of being its reply."""
+
+
+class HaltsWhileAnswering(actors.Actor):
+    def receive(self, msg):
+        raise Halt("bye")
+
+
+def test_class_actor_ending_with_a_base_exception_answers_its_asker():
+    # The asker, an actor of the same thread, holds no monitor: it must be
+    # answered at once, not at its timeout.
+    def main():
+        pid = actors.spawn(HaltsWhileAnswering)
+        t0 = time.monotonic()
+        with pytest.raises(actors.ActorDeadError):
+            actors.ask(pid, "x", timeout=30)
+        return time.monotonic() - t0
+    assert actors.run(main) < 5
+
+
+def test_a_wait_woken_by_unwanted_messages_still_times_out():
+    # A predicate matcher is woken by every message, each turned down; its
+    # deadline must survive those wake-ups (deadlines of waits are filed
+    # into the timer heap lazily).
+    def waiter(main):
+        t0 = time.monotonic()
+        got = actors.receive(lambda m: m == "wanted", timeout=0.2,
+                             default="timed out")
+        actors.send(main, (got, time.monotonic() - t0))
+
+    def main():
+        w = actors.spawn(waiter, actors.self())
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            actors.send(w, "unwanted")
+            r = actors.receive(timeout=0.001, default=None)
+            if r is not None:
+                return r
+        return "never timed out"
+    got, waited = actors.run(main)
+    assert got == "timed out"
+    assert waited < 2.0
+
+
+def test_many_asks_leave_no_timers_behind():
+    def main():
+        e = actors.spawn(Echo)
+        for i in range(5000):
+            assert actors.ask(e, i) == ("echo", i)
+        actors.sleep(0.01)                # a loop turn files what is left
+        return [s["timers"] for s in _backend.core._schedulers()]
+    timers = actors.run(main)
+    assert max(timers) < 10
