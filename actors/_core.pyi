@@ -130,6 +130,7 @@ class Exit(NamedTuple):
     pid: Pid | None
     reason: Any
 
+@final
 class Request:
     """What ask() delivers to a process-style actor: answer with reply()."""
     msg: Any

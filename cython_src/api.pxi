@@ -29,20 +29,20 @@ cdef class Actor(Process):
                 counters.received += 1
                 if type(msg) is Request:
                     try:
-                        value = self.receive(msg.msg)
+                        value = self.receive((<Request>msg).msg)
                     except BaseException as e:
                         if not isinstance(e, Exception):
                             # It ends while answering (an exit signal,
                             # SystemExit...): its asker holds no monitor.
-                            if not msg.replied:
-                                msg._answer(None, ActorDeadError(
+                            if not (<Request>msg).replied:
+                                (<Request>msg).answer(None, ActorDeadError(
                                     "%r ended before it replied" % (self.pid,)))
                             raise
-                        if not msg.replied:
-                            msg._answer(None, e)
+                        if not (<Request>msg).replied:
+                            (<Request>msg).answer(None, e)
                         continue
-                    if not msg.replied:
-                        msg._answer(value, None)
+                    if not (<Request>msg).replied:
+                        (<Request>msg).answer(value, None)
                 else:
                     self.receive(msg)
             if self.pending_exit is not None:
@@ -508,11 +508,11 @@ def ask(dest, msg, timeout=5.0):
         # end (process_exit: the requests in its mailbox and those it took;
         # an Actor's batch: the one it handles), and on this thread no
         # actor outlives its scheduler.
-        send_to(target, target.pid, Request(msg, me.pid, m.ref))
+        send_to(target, target.pid, new_request(msg, me.pid, m.ref))
         r = ask_reply(me, m, t, timeout)
         return reply_value(r, target.pid)
     m.mref = monitor(target.pid)
-    send_to(target, target.pid, Request(msg, me.pid, m.ref))
+    send_to(target, target.pid, new_request(msg, me.pid, m.ref))
     try:
         r = ask_reply(me, m, t, timeout)
     finally:

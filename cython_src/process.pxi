@@ -259,9 +259,13 @@ cdef tuple exit_reason(Process p, PyObject *raised):
     return e, True
 
 
-class Request:
+@cython.final
+cdef class Request:
     """What ask() delivers to a process-style actor: answer with reply()."""
-    __slots__ = ("msg", "_reply_to", "_ref", "replied")
+    cdef public object msg
+    cdef readonly object _reply_to      # Pid, or a waiter with deliver()
+    cdef readonly object _ref
+    cdef public bint replied
 
     def __init__(self, msg, reply_to, ref):
         self.msg = msg
@@ -271,9 +275,12 @@ class Request:
 
     def reply(self, value):
         """Send value back to the asker (once)."""
-        self._answer(value, None)
+        self.answer(value, None)
 
     def _answer(self, value, exc):
+        self.answer(value, exc)
+
+    cdef int answer(self, value, exc) except -1:
         if self.replied:
             raise ActorError("this request was already answered")
         self.replied = True
@@ -287,10 +294,26 @@ class Request:
             # pickle (remote.pxi: _in_reply builds them on the asker's node).
             remote_router.reply(to, (<Ref>self._ref).id, value, exc)
         else:
-            send(to, _Reply(self._ref, value, exc))
+            send_to(lookup(to), to, new_reply(self._ref, value, exc))
+        return 0
+
+    def __reduce__(self):
+        return (Request, (self.msg, self._reply_to, self._ref), self.replied)
+
+    def __setstate__(self, replied):
+        self.replied = replied
 
     def __repr__(self):
         return "Request(%r)" % (self.msg,)
+
+
+cdef Request new_request(msg, reply_to, ref):
+    """Request(msg, reply_to, ref) without a Python call."""
+    cdef Request r = Request.__new__(Request)
+    r.msg = msg
+    r._reply_to = reply_to
+    r._ref = ref
+    return r
 
 
 @cython.final
@@ -304,6 +327,11 @@ cdef class _Reply:
 
     def __reduce__(self):                 # replies cross nodes
         return (_Reply, (self.ref, self.value, self.exc))
+
+
+cdef _Reply new_reply(ref, value, exc):
+    cdef _Reply r = _Reply.__new__(_Reply, ref, value, exc)
+    return r
 
 
 @cython.final
@@ -375,7 +403,8 @@ cdef void dead_letter(dest, msg) noexcept:
     if type(msg) is Request:
         # Nobody will answer: tell the asker now rather than at its timeout.
         try:
-            msg._answer(None, ActorDeadError("%r is not alive" % (dest,)))
+            (<Request>msg).answer(None, ActorDeadError("%r is not alive"
+                                                       % (dest,)))
         except BaseException:
             pass
 
@@ -518,7 +547,7 @@ cdef void unanswered(Process p, req, reason) noexcept:
     dead_letter_count += 1
     dead_letter_log.append((p.pid, req))
     try:
-        req._answer(None, ActorDeadError("%r ended (%r) before it replied"
+        (<Request>req).answer(None, ActorDeadError("%r ended (%r) before it replied"
                                          % (p.pid, reason)))
     except BaseException:
         pass
