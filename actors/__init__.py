@@ -40,17 +40,23 @@ from actors._system import System  # noqa: E402
 AskCycleError = _core.AskCycleError
 TraceEvent = _core.TraceEvent
 
-# Seeing inside a running system: imported when first used (name -> module).
-_OBSERVING = {
-    "ActorInfo": "_observe", "dump": "_observe", "dump_on_signal": "_observe",
-    "info": "_observe", "processes": "_observe", "stack": "_observe",
-    "Watchdog": "_watchdog", "watchdog": "_watchdog",
-    "metrics": "_metrics", "Trace": "_trace", "trace": "_trace",
-    "observe": "_observer",
-}
-
-_CLUSTER = ("NodeConfig", "NodeDown", "NodeStartError", "nodes",
-            "monitor_node", "demonitor_node", "node_name", "node_stats")
+# Seeing inside a running system, and the cluster's types and calls (the
+# node layer itself, with ZeroMQ, is imported by run(node=...)).  No module
+# __getattr__ imports them lazily: CPython 3.11-3.13 do not specialize
+# attribute lookups on a module that has one (see _nodeapi).
+from actors._observe import (  # noqa: E402
+    ActorInfo, dump, dump_on_signal, info, processes, stack,
+)
+from actors._watchdog import Watchdog, watchdog  # noqa: E402
+from actors._metrics import metrics  # noqa: E402
+from actors._trace import Trace, trace  # noqa: E402
+from actors._observer import observe  # noqa: E402
+from actors._nodeconfig import (  # noqa: E402
+    NodeConfig, NodeDown, NodeStartError,
+)
+from actors._nodeapi import (  # noqa: E402
+    demonitor_node, monitor_node, node_name, node_stats, nodes,
+)
 
 
 def _run_node(config, main, args, kwargs):
@@ -63,21 +69,13 @@ def _run_node(config, main, args, kwargs):
 _core._set_node_runner(_run_node)
 
 
-def __getattr__(name):
-    # The cluster layer brings in ZeroMQ: import it when first used.
-    if name in _CLUSTER:
-        from actors import _cluster
-        return getattr(_cluster, name)
-    if name in _OBSERVING:
-        import importlib
-        module = importlib.import_module("actors." + _OBSERVING[name])
-        value = globals()[name] = getattr(module, name)
-        return value
-    raise AttributeError("module 'actors' has no attribute %r" % name)
-
-
 __all__ = ["BACKEND", "Tasklet", "TaskletError", "TaskletExit", "getcurrent",
            "gettrace", "settrace", "ChildInfo", "ChildSpec", "StartError",
            "Supervisor", "SupervisorError", "System", "ask_async",
            "spawnable", "AskCycleError", "TraceEvent"]
-__all__ += list(_RUNTIME) + list(_CLUSTER) + list(_OBSERVING)
+__all__ += list(_RUNTIME) + [
+    "ActorInfo", "dump", "dump_on_signal", "info", "processes", "stack",
+    "Watchdog", "watchdog", "metrics", "Trace", "trace", "observe",
+    "NodeConfig", "NodeDown", "NodeStartError", "nodes", "monitor_node",
+    "demonitor_node", "node_name", "node_stats",
+]

@@ -56,6 +56,7 @@ from actors import _interrupt
 from actors import _liveness
 from actors import _observe  # noqa: F401  (peers may spawn its read-only probe)
 from actors import _nodeconfig
+from actors._nodeconfig import NodeConfig, NodeDown, NodeStartError
 from actors import _hello
 from actors import _remote
 from actors import _security
@@ -64,10 +65,6 @@ from actors._transport import BadFrame
 
 log = logging.getLogger("actors.cluster")
 
-NodeDown = collections.namedtuple("NodeDown", "name reason")
-NodeDown.__doc__ = ("A node watched with monitor_node() went down: "
-                    "NodeDown(name, reason).")
-NodeDown.__module__ = __name__
 
 _SpawnReply = collections.namedtuple("_SpawnReply", "key pid error")
 _BURST = 64                       # frames received before yielding
@@ -78,67 +75,6 @@ _monotonic = time.monotonic
 _pid = _core._pid
 _send = actors.send
 _want_flush = _core._want_flush
-
-
-class NodeStartError(Exception):
-    """A node could not start (address in use, no cookie, no seed...)."""
-
-
-@dataclasses.dataclass
-class NodeConfig:
-    """How a node runs.
-
-    name: unique in the cluster; listen: the ZeroMQ address of its inbox
-    ("tcp://127.0.0.1:7001"; a port of "*" picks a free one); seeds:
-    addresses of nodes to join through ("name@tcp://..." in certs mode);
-    cookie / cookie_file: the cluster secret (else ACTORS_COOKIE or
-    ACTORS_COOKIE_FILE); heartbeat: seconds between heartbeats; down_after:
-    seconds of silence (or of a full outbox) before a peer is declared
-    down; security: "cookie", "certs" (cert_dir) or "none"; max_msg_size:
-    bytes of the largest frame accepted; sndhwm/rcvhwm: frames queued per
-    socket; join_timeout: seconds to wait at start for a seed to answer
-    (None: do not wait); stop_timeout: seconds a graceful stop waits for
-    the peers' confirmations; advertise: the address peers connect to (the
-    bound one by default); serializer: how payloads cross, "pickle" (any
-    picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
-    ask requests/replies; exception reasons become (type name, str)
-    pairs; a message msgpack cannot encode is logged and dropped) -- every
-    node of a cluster must use the same one; spawnable: what other nodes
-    may spawn here besides the @actors.spawnable callables ("module:qualname"
-    or "module", see _remote); insecure: allow security="none" on an
-    address other than loopback (anyone reaching it can run code here);
-    stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
-    process runs, its scheduler is busy or blocked) may stay silent before
-    it is declared down (silent with the connection lost: down_after);
-    None: 30 s, or down_after if longer; dns_server, discovery_interval:
-    see _discovery (seeds from DNS, files, the environment, Slurm; ${VAR}
-    in listen, advertise and seeds); health_port: an HTTP port answering
-    /live and /ready (see _health)."""
-    name: str
-    listen: str
-    seeds: tuple = ()
-    cookie: object = None
-    cookie_file: str = None
-    heartbeat: float = 0.5
-    down_after: float = 3.0
-    security: str = "cookie"
-    cert_dir: str = None
-    max_msg_size: int = 64 * 1024 * 1024
-    sndhwm: int = 1000
-    rcvhwm: int = 1000
-    join_timeout: float = 5.0
-    stop_timeout: float = 5.0
-    advertise: str = None
-    serializer: str = "pickle"
-    spawnable: tuple = ()
-    insecure: bool = False
-    stall_timeout: float = None
-    dns_server: str = None
-    discovery_interval: float = 5.0
-    health_port: int = None
-
-    def __post_init__(self):
-        _nodeconfig.validate(self)
 
 
 class _Peer:

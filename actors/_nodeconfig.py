@@ -1,8 +1,12 @@
-"""Checks of NodeConfig's fields, at construction: a bad value is a
-ValueError or TypeError naming the field, never a number libzmq is handed
-(heartbeat=0 became a 1 ms ZMTP ping) or a NaN every comparison ignores."""
+"""NodeConfig and the cluster's other public types, importable without
+ZeroMQ, and the checks of NodeConfig's fields at construction: a bad value
+is a ValueError or TypeError naming the field, never a number libzmq is
+handed (heartbeat=0 became a 1 ms ZMTP ping) or a NaN every comparison
+ignores."""
 from __future__ import annotations
 
+import collections
+import dataclasses
 import math
 
 _SECURITY = ("cookie", "certs", "none")
@@ -104,3 +108,70 @@ def validate(cfg):
         raise TypeError("NodeConfig.cookie: str or bytes, not %s"
                         % type(cfg.cookie).__name__)
     return seeds
+
+
+NodeDown = collections.namedtuple("NodeDown", "name reason")
+NodeDown.__doc__ = ("A node watched with monitor_node() went down: "
+                    "NodeDown(name, reason).")
+NodeDown.__module__ = __name__
+
+
+class NodeStartError(Exception):
+    """A node could not start (address in use, no cookie, no seed...)."""
+
+
+@dataclasses.dataclass
+class NodeConfig:
+    """How a node runs.
+
+    name: unique in the cluster; listen: the ZeroMQ address of its inbox
+    ("tcp://127.0.0.1:7001"; a port of "*" picks a free one); seeds:
+    addresses of nodes to join through ("name@tcp://..." in certs mode);
+    cookie / cookie_file: the cluster secret (else ACTORS_COOKIE or
+    ACTORS_COOKIE_FILE); heartbeat: seconds between heartbeats; down_after:
+    seconds of silence (or of a full outbox) before a peer is declared
+    down; security: "cookie", "certs" (cert_dir) or "none"; max_msg_size:
+    bytes of the largest frame accepted; sndhwm/rcvhwm: frames queued per
+    socket; join_timeout: seconds to wait at start for a seed to answer
+    (None: do not wait); stop_timeout: seconds a graceful stop waits for
+    the peers' confirmations; advertise: the address peers connect to (the
+    bound one by default); serializer: how payloads cross, "pickle" (any
+    picklable object) or "msgpack" (plain data, Pids, Refs, Down/Exit,
+    ask requests/replies; exception reasons become (type name, str)
+    pairs; a message msgpack cannot encode is logged and dropped) -- every
+    node of a cluster must use the same one; spawnable: what other nodes
+    may spawn here besides the @actors.spawnable callables ("module:qualname"
+    or "module", see _remote); insecure: allow security="none" on an
+    address other than loopback (anyone reaching it can run code here);
+    stall_timeout: seconds a peer whose connection ZeroMQ keeps alive (its
+    process runs, its scheduler is busy or blocked) may stay silent before
+    it is declared down (silent with the connection lost: down_after);
+    None: 30 s, or down_after if longer; dns_server, discovery_interval:
+    see _discovery (seeds from DNS, files, the environment, Slurm; ${VAR}
+    in listen, advertise and seeds); health_port: an HTTP port answering
+    /live and /ready (see _health)."""
+    name: str
+    listen: str
+    seeds: tuple = ()
+    cookie: object = None
+    cookie_file: str | None = None
+    heartbeat: float = 0.5
+    down_after: float = 3.0
+    security: str = "cookie"
+    cert_dir: str | None = None
+    max_msg_size: int = 64 * 1024 * 1024
+    sndhwm: int = 1000
+    rcvhwm: int = 1000
+    join_timeout: float | None = 5.0
+    stop_timeout: float = 5.0
+    advertise: str | None = None
+    serializer: str = "pickle"
+    spawnable: tuple = ()
+    insecure: bool = False
+    stall_timeout: float | None = None
+    dns_server: str | None = None
+    discovery_interval: float = 5.0
+    health_port: int | None = None
+
+    def __post_init__(self):
+        validate(self)

@@ -445,3 +445,18 @@ def test_sigint_while_actors_busy_in_subprocess():
         proc.kill()
     assert proc.returncode == 0, err
     assert out == "KI True\nagain\n", (out, err)
+
+
+def test_the_package_has_no_module_getattr_and_imports_no_zeromq():
+    # CPython 3.11-3.13 specialize `actors.send` lookups only on a module
+    # without __getattr__ (with one, every lookup searches dictionaries);
+    # the node layer and ZeroMQ come in with run(node=...), not before.
+    import subprocess
+    import sys
+    code = ("import sys, actors; "
+            "print('__getattr__' in vars(actors), 'zmq' in sys.modules, "
+            "actors.nodes(), actors.node_name(), actors.NodeConfig.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split() == ["False", "False", "[]", "None",
+                                  "NodeConfig"], out.stderr
