@@ -21,7 +21,8 @@ cdef class Actor(Process):
         reason = None
         crashed = False
         try:
-            while self.mailbox and n < BATCH:
+            while self.mailbox is not None and \
+                    actors_dq_len(self.mailbox) != 0 and n < BATCH:
                 if self.pending_exit is not None:
                     raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
@@ -183,7 +184,7 @@ cdef object take_match(Process p, match, bint cheap, Py_ssize_t *scanned):
     length)."""
     cdef Py_ssize_t i = scanned[0]
     mb = p.mailbox
-    if not mb:
+    if mb is None or actors_dq_len(mb) == 0:
         return NOTSET
     if match is None:
         return actors_dq_popleft(mb)
@@ -257,7 +258,7 @@ def receive(match=None, timeout=None, default=NOTSET):
     if not cheap:
         cheap = cheap_matcher(match)      # TypeError for a bad matcher
     not_matching(p, "receive()")
-    spend_reduction()
+    spend_on(p.sched)
     msg = take_match(p, match, cheap, &scanned)
     if msg is not NOTSET:
         return taken(p, msg)
@@ -282,7 +283,7 @@ def receive(match=None, timeout=None, default=NOTSET):
 cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     """ask()'s receive(m, timeout), without a Python call."""
     cdef Py_ssize_t scanned = 0
-    spend_reduction()
+    spend_on(p.sched)
     msg = take_match(p, m, True, &scanned)
     if msg is not NOTSET or t == 0:
         return taken(p, msg) if msg is not NOTSET else \

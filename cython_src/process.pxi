@@ -12,6 +12,7 @@ cdef extern from "deque_fast.h":
     void actors_dq_init(object deque_type)
     int actors_dq_append(object dq, object item) except -1
     object actors_dq_popleft(object dq)
+    Py_ssize_t actors_dq_len(object dq)
 
 actors_dq_init(deque)
 
@@ -467,7 +468,7 @@ cdef int send_to(Process p, dest, msg) except -1:
                 dead_letter(dest, msg)
                 return 0
         deliver(p, msg)
-        spend_reduction()
+        spend_on(p.sched)                 # (p's scheduler runs this thread)
     else:
         p.sched.post(p, msg)
     return 0

@@ -787,9 +787,9 @@ cdef TaskletBase block_target(Scheduler s, Process p):
     without bound.  The order is the loop's (the run queue's head)."""
     cdef Process q
     runq = s.runq
-    if s.handoffs <= 0 or not runq or s.inbox or s.fd_again or \
-            s.flush_wanted or s.stopping or s.fatal is not None or \
-            s.running is not p:
+    if s.handoffs <= 0 or actors_dq_len(runq) == 0 or \
+            actors_dq_len(s.inbox) != 0 or s.fd_again or s.flush_wanted or \
+            s.stopping or s.fatal is not None or s.running is not p:
         return s.loop_tasklet
     q = <Process>runq[0]
     if q is p or q.pflags & P_EXITED or not tasklet_active(q):
@@ -815,16 +815,18 @@ cdef int yield_now(Process p) except -1:
     return block(p)
 
 
-cdef inline int spend_reduction() except -1:
-    """Every send and receive is a yield point once the budget is spent."""
-    cdef _ThreadState st = thread_state()
-    cdef Scheduler s = st.sched
-    if s is None:
-        return 0
+cdef inline int spend_on(Scheduler s) except -1:
+    """Every send and receive is a yield point once the budget is spent
+    (s: this thread's scheduler)."""
     s.budget -= 1
     if s.budget <= 0:
-        # (resume() sets the budget afresh, and counts what was spent)
-        cur = tasklet_current(st)
-        if isinstance(cur, Process):
-            yield_now(<Process>cur)
+        budget_spent(s)
+    return 0
+
+
+cdef int budget_spent(Scheduler s) except -1:
+    # (resume() sets the budget afresh, and counts what was spent)
+    cur = tasklet_current(s.st)
+    if isinstance(cur, Process):
+        yield_now(<Process>cur)
     return 0

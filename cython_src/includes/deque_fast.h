@@ -56,4 +56,14 @@ static inline PyObject *actors_dq_popleft(PyObject *dq)
                                : PyObject_CallMethod(dq, "popleft", NULL);
 }
 
+/* len(dq) of an exact deque: its size field (no call). */
+static inline Py_ssize_t actors_dq_len(PyObject *dq)
+{
+#ifndef PYPY_VERSION
+    return Py_SIZE(dq);
+#else
+    return PyObject_Size(dq);
+#endif
+}
+
 #endif
