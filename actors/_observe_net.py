@@ -25,6 +25,7 @@ import time
 
 import zmq
 
+from actors import _observer  # now: its uptime counts from the node's start
 from actors._transport import MAGIC
 
 REQUEST = MAGIC + b"O"
@@ -52,7 +53,6 @@ def _z85(key):
 def answer(node, ident, frame):
     """Answer one request frame (called by _cluster.Node for a frame of
     this kind from a connection that is no peer)."""
-    from actors import _observer
     req = {}
     try:
         if len(frame) > _MAX_REQUEST:
@@ -123,6 +123,8 @@ class NodeTarget:
             self.sock.ipv6 = 1
         if security.enabled:
             key = server_key or security.seed_server_key(name)
+            if isinstance(key, str):      # as members() sends it (JSON)
+                key = key.encode()
             if key is None:
                 self.sock.close(0)
                 raise AttachError("%s: no server key for this node (certs "
