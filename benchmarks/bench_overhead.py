@@ -152,8 +152,8 @@ def setup(rev):
         subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", src],
-                       check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q",
+                        src + "[metrics]"], check=True)
     return python
 
 
@@ -202,8 +202,10 @@ def main(argv=None):
     if not rows:
         ap.error("--only names none of %s" % ",".join(r[1] for r in ROWS))
     columns = ["baseline", "off"] + ([] if args.no_metrics else ["metrics"])
-    python = {"baseline": baseline, "off": args.current,
-              "metrics": args.current}
+    # absolute: the programs run in peers/
+    baseline, current = os.path.abspath(baseline), os.path.abspath(
+        args.current)
+    python = {"baseline": baseline, "off": current, "metrics": current}
     out = sys.stdout
     out.write("# bench_overhead: %d rounds, %s\n" % (
         args.rounds, time.strftime("%Y-%m-%d %H:%M")))
