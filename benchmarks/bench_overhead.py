@@ -34,10 +34,12 @@ same peers/peer_actors.py programs bench_actors.py runs, each figure in a
 fresh process, the collector on.  Every round runs each row once per
 column, in an order that alternates between rounds (baseline, off,
 metrics; then metrics, off, baseline), so slow drift of a shared machine
-falls on every column alike.  The table gives the median over rounds of
-the per-round ratio to the baseline (as a slowdown: > 0 is slower; rates
-are inverted), its range, and PASS/MISS against the targets of issue 11:
-off <= 2% slower, metrics <= 5%.  Nothing here is asserted in tests: the
+falls on every column alike.  The table gives each column's best figure
+over the rounds (other load on a shared machine only ever adds time),
+its slowdown against the baseline's best (> 0 is slower; rates are
+inverted) with PASS/MISS against the targets of issue 11: off <= 2%
+slower, metrics <= 5%; and, to show how noisy the run was, the median
+and range of the per-round ratios.  Nothing here is asserted in tests: the
 machines are shared and noisy.
 """
 import argparse
@@ -91,6 +93,11 @@ if watchdog:
 sys.argv = [peer] + sys.argv[4:]
 runpy.run_path(peer, run_name="__main__")
 '''
+
+
+def _slowdown(x, base, higher):
+    """Percent slower than base (rates: higher is better)."""
+    return ((base / x) if higher else (x / base)) * 100 - 100
 
 
 def derive(meas, nums, raw):
@@ -227,31 +234,37 @@ def main(argv=None):
         print("round %d/%d done (%.0f s)" % (rnd + 1, args.rounds,
                                             time.monotonic() - t0),
               file=sys.stderr, flush=True)
-    out.write("\n| row | baseline | off | slowdown off | metrics | "
-              "slowdown metrics |\n|---|---|---|---|---|---|\n")
+    out.write("\n| row | baseline | off | off: best-of | off: paired "
+              "median [range] |%s\n|---|---|---|---|---|%s\n" % (
+                  "" if args.no_metrics else " metrics | metrics: best-of "
+                  "| metrics: paired median [range] |",
+                  "" if args.no_metrics else "---|---|---|"))
     verdicts = []
     for key, meas, nums, label, higher in rows:
         f = figures[key]
-        cells = [label.format(*(QUICK[meas] if args.quick else nums)), "%.4g" % statistics.median(f["baseline"])]
+        best = max if higher else min
+        cells = [label.format(*(QUICK[meas] if args.quick else nums)),
+                 "%.4g" % best(f["baseline"])]
         for c in columns[1:]:
             # per round: how much slower than that round's baseline
-            slow = [((b / x) if higher else (x / b)) * 100 - 100
+            slow = [_slowdown(x, b, higher)
                     for x, b in zip(f[c], f["baseline"])]
-            med = statistics.median(slow)
-            ok = "PASS" if med <= TARGET[c] else "MISS"
+            bs = _slowdown(best(f[c]), best(f["baseline"]), higher)
+            ok = "PASS" if bs <= TARGET[c] else "MISS"
             verdicts.append(ok)
-            cells += ["%.4g" % statistics.median(f[c]),
-                      "%+.1f%% [%+.1f, %+.1f] %s" % (med, min(slow),
-                                                    max(slow), ok)]
-        if args.no_metrics:
-            cells += ["—", "—"]
+            cells += ["%.4g" % best(f[c]), "%+.1f%% %s" % (bs, ok),
+                      "%+.1f%% [%+.1f, %+.1f]" % (statistics.median(slow),
+                                                  min(slow), max(slow))]
         out.write("| " + " | ".join(cells) + " |\n")
     with open("/proc/loadavg") as f:
         out.write("\nload after: %s; %.0f s\n" % (f.read().strip(),
                                                  time.monotonic() - t0))
-    out.write("slowdown: median over rounds of (column / that round's "
-              "baseline) - 1, [min, max]; targets: off <= %g%%, metrics "
-              "<= %g%%\n" % (TARGET["off"], TARGET["metrics"]))
+    out.write("figures: the best of the rounds (a shared machine only adds "
+              "time); best-of: best / baseline's best - 1, judged against "
+              "the targets (off <= %g%%, metrics <= %g%%); paired: "
+              "median over rounds of column / that round's baseline - 1, "
+              "[min, max], how noisy the run was\n"
+              % (TARGET["off"], TARGET["metrics"]))
     if args.json:
         with open(args.json, "w") as fj:
             json.dump({"figures": figures, "rounds": args.rounds,
