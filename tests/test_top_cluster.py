@@ -265,3 +265,43 @@ def test_top_moves_between_nodes_in_tmux(cluster):
             time.sleep(0.1)
     finally:
         tm("kill-server")
+
+
+def test_top_with_certificates(tmp_path):
+    # --security certs: the observer holds a certificate of its own in the
+    # node's directory (a stranger's is refused at the handshake)
+    import zmq.auth
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for name in ("a", "obs"):
+        zmq.auth.create_certificates(str(certs), name)
+    stranger = tmp_path / "elsewhere"
+    stranger.mkdir()
+    zmq.auth.create_certificates(str(stranger), "obs")
+    zmq.auth.create_certificates(str(stranger), "a")
+    (tmp_path / "topapp.py").write_text(APP)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    addr = "tcp://127.0.0.1:%d" % free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actors", "node", "--name", "a", "--listen",
+         addr, "--quiet", "--security", "certs", "--cert-dir", str(certs),
+         "--app", "topapp:main", "--", "a", "3",
+         str(tmp_path / "a.nodes")],
+        cwd=TESTS_DIR, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        r = top("--node", "a@" + addr, "--security", "certs", "--cert-dir",
+                str(certs), "--cert", "obs", "--once", "--interval", "0.1",
+                cookie=None)
+        assert r.returncode == 0, r.stderr
+        assert "cluster: [a]" in r.stdout
+        assert _names(r.stdout).count("parked_a") == 3, r.stdout
+        r = top("--node", "a@" + addr, "--security", "certs", "--cert-dir",
+                str(stranger), "--cert", "obs", "--once", "--timeout", "30",
+                cookie=None, timeout=25)
+        assert r.returncode != 0
+        assert "refused the handshake" in r.stderr, r.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
