@@ -2,9 +2,9 @@
 etop.  It reads an actors.observe() socket (a plain program that opted
 in, or a node started with `actors node --observe`), or a cluster node
 over ZeroMQ with the cluster's cookie (--node ADDRESS: as an observer,
-not a member; see _observe_net): a header (node, uptime, actors, run
-queue, memory, messages/s, scheduler utilisation) and a table sorted by a
-column, refreshed every interval.
+not a member of the cluster): a header (node, uptime, actors, run queue,
+memory, messages/s, scheduler utilisation) and a table sorted by a column,
+refreshed every interval.  (The ZeroMQ side is actors._observe_net.)
 
 Keys: r p m M a sort by reductions, pid, mailbox, memory, age; up/down
 select a row; Enter shows the selected actor's stack (any key returns);
@@ -283,7 +283,7 @@ def main(argv=None):
     add_security_options(ap)
     ap.add_argument("--cert", metavar="NAME",
                     help="--security certs: attach with DIR/NAME.key_secret")
-    ap.add_argument("--timeout", type=float, default=5.0,
+    ap.add_argument("--timeout", type=float, default=5.0, metavar="S",
                     help="seconds to wait for a node's answer (default 5)")
     ap.add_argument("--sort", choices=SORT_KEYS, default="reductions")
     ap.add_argument("--rows", type=int, default=30)
