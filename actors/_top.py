@@ -4,9 +4,9 @@ in, or a node started with `actors node --observe`), or a cluster node
 over ZeroMQ with the cluster's cookie (--node ADDRESS: as an observer,
 not a member of the cluster): a header (node, uptime, actors, run queue,
 memory, messages/s, scheduler utilisation) and a table sorted by a column,
-refreshed every interval.  (The ZeroMQ side is actors._observe_net.)
+refreshed every interval.
 
-Keys: r p m M a sort by reductions, pid, mailbox, memory, age; up/down
+The ZeroMQ side is in actors._observe_net.  Keys: r p m M a sort by reductions, pid, mailbox, memory, age; up/down
 select a row; Enter shows the selected actor's stack (any key returns);
 Tab switches to the next target; n moves to the next node of the cluster
 the observed node knows (--node targets); q quits.  --once prints one
