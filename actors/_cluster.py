@@ -55,6 +55,7 @@ from actors import _health
 from actors import _interrupt
 from actors import _liveness
 from actors import _observe  # noqa: F401  (peers may spawn its read-only probe)
+from actors import _observe_net
 from actors import _nodeconfig
 from actors._nodeconfig import NodeConfig, NodeDown, NodeStartError
 from actors import _hello
@@ -872,6 +873,9 @@ class Node:
                 self.on_refused(_hello.decode_refusal(frame))
             except BadFrame as e:
                 self.bad_frame(p, str(e))
+            return
+        if head == _observe_net.REQUEST:  # `actors top`: JSON, no peer
+            _observe_net.answer(self, ident, frame)
             return
         if head != _hello.HELLO:
             if ident in self.departed:

@@ -106,16 +106,7 @@ def _parser():
     ap.add_argument("--health-port", type=_port, metavar="PORT",
                     help="answer HTTP GET /live and /ready on this port "
                          "(for liveness and readiness probes)")
-    ap.add_argument("--cookie-file", metavar="PATH",
-                    help="file holding the cluster secret (default: "
-                         "ACTORS_COOKIE or ACTORS_COOKIE_FILE)")
-    ap.add_argument("--security", choices=("cookie", "certs", "none"),
-                    default="cookie",
-                    help="cookie (default): CURVE keys from the shared "
-                         "cookie; certs: per-node keys in --cert-dir; none: "
-                         "plain, trusted networks only")
-    ap.add_argument("--cert-dir", metavar="DIR",
-                    help="certificate directory for --security certs")
+    add_security_options(ap)
     ap.add_argument("--insecure", action="store_true",
                     help="allow --security none on an address other than "
                          "loopback (anyone who reaches it can run code)")
@@ -164,6 +155,21 @@ def _parser():
     ap.add_argument("app_args", nargs="*", metavar="ARG",
                     help=argparse.SUPPRESS)
     return ap
+
+
+def add_security_options(ap):
+    """--cookie-file, --security, --cert-dir: how a node (or `actors top`
+    attaching to one) authenticates."""
+    ap.add_argument("--cookie-file", metavar="PATH",
+                    help="file holding the cluster secret (default: "
+                         "ACTORS_COOKIE or ACTORS_COOKIE_FILE)")
+    ap.add_argument("--security", choices=("cookie", "certs", "none"),
+                    default="cookie",
+                    help="cookie (default): CURVE keys from the shared "
+                         "cookie; certs: per-node keys in --cert-dir; none: "
+                         "plain, trusted networks only")
+    ap.add_argument("--cert-dir", metavar="DIR",
+                    help="certificate directory for --security certs")
 
 
 def _port(text):
