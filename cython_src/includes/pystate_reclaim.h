@@ -57,7 +57,7 @@
 /* actors._stack_depth.depth_at(code, offset): the depth, or -1.  Any
  * exception (the import failing at shutdown, say) means -1; the one being
  * handled by the caller, if any, is kept. */
-static int
+static inline int
 actors_reclaim_depth(PyCodeObject *code, Py_ssize_t offset)
 {
     static PyObject *depth_at = NULL;
@@ -89,7 +89,7 @@ actors_reclaim_depth(PyCodeObject *code, Py_ssize_t offset)
 /* Frame object fo, which others hold, takes over interpreter frame f: it
  * owns a copy of f (and f's references) from now on.  f is left marked
  * FRAME_OWNED_BY_FRAME_OBJECT: nothing of it is to be released. */
-static void
+static inline void
 actors_reclaim_take_ownership(PyFrameObject *fo, struct _PyInterpreterFrame *f)
 {
     struct _PyInterpreterFrame *copy =
