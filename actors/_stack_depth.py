@@ -27,7 +27,9 @@ looks like one suspended in the instruction's call.
 """
 import dis
 import sys
+import types
 import weakref
+from typing import Dict, Optional
 
 _V = sys.version_info[:2]
 
@@ -55,6 +57,7 @@ else:
 _EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
 
 # code object -> {offset: depth before it} (None: no consistent analysis)
+_cache: "weakref.WeakKeyDictionary[types.CodeType, Optional[Dict[int, int]]]"
 _cache = weakref.WeakKeyDictionary()
 
 

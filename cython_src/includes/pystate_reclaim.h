@@ -167,7 +167,17 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
         next = f->previous;
         if (f->owner == FRAME_OWNED_BY_FRAME_OBJECT)
             continue;
-        Py_CLEAR(f->frame_obj);          /* only f held it */
+        if (f->frame_obj != NULL) {      /* only f holds it */
+            PyFrameObject *fo = f->frame_obj;
+            /* Its dealloc may be deferred by the trashcan past the free of
+             * the chunks below, and reads fo->f_frame->owner: point it at
+             * its own (cleared) frame data, as CPython does with a frame
+             * object it throws away (GH-97002, GH-106092). */
+            f->frame_obj = NULL;
+            fo->f_frame = (struct _PyInterpreterFrame *)fo->_f_frame_data;
+            fo->f_frame->owner = FRAME_CLEARED;
+            Py_DECREF(fo);
+        }
         for (i = 0; i < f->stacktop; i++)
             Py_CLEAR(f->localsplus[i]);
         f->stacktop = 0;
