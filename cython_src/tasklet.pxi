@@ -410,15 +410,17 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
         wake_for_kills(t.thread)
     elif actors_pystate_abandon(&t.pystate, t.thread.chain_end):
         # Its thread is gone and its stack with it; its frames' references
-        # were released (3.14+): nothing of it runs again, and its C stack
-        # holds no reference (see run_tasklet), so it may be freed.
+        # were released (pystate_reclaim.h before 3.14): nothing of it runs
+        # again, and its C stack holds no reference (see run_tasklet), so
+        # it may be freed.
         t.stack.start = NULL
     else:
-        # Its thread is gone and its frames could not be released (before
-        # 3.14, or see actors_pystate_abandon): keep it forever rather than
-        # free memory they point into.  Its run() and the arguments it was
-        # started with were held for its C stack only (run_greenlet_style
-        # borrows them from these fields), and that stack never runs again.
+        # Its thread is gone and its frames could not be released (see
+        # actors_pystate_abandon: a generator's frame among them): keep it
+        # forever rather than free memory they point into.  Its run() and
+        # the arguments it was started with were held for its C stack only
+        # (run_greenlet_style borrows them from these fields), and that
+        # stack never runs again.
         if isinstance(t, Tasklet):
             (<Tasklet>t)._run = (<Tasklet>t)._args = None
             (<Tasklet>t)._kwargs = None

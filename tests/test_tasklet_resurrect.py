@@ -6,7 +6,6 @@ of freed frame memory (a crash, or garbage in f_locals).  After dropping a
 tasklet, each test starts many others, which reuse freed root chunks and
 saved stacks, then reads the locals of a frame object of the dropped one.
 """
-import sys
 import textwrap
 
 import pytest
@@ -190,8 +189,8 @@ def test_kill_queued_for_a_thread_that_ends_first_never_frees_the_frames():
         for _ in range(3):
             gc.collect()
         gs = churn()
-        # 3.15 releases the frames of a tasklet whose thread ended;
-        # before, they are kept with it.
+        # The frames of a tasklet whose thread ended are released; the
+        # frame object held here owns a copy of its frame by then.
         print(log, frame_ok() or frames[0].f_locals == {})
     """, "[] True\n")
 
@@ -291,9 +290,9 @@ def test_cycle_ended_by_the_collector_after_surviving_twice():
 
 
 def test_thread_state_of_an_ended_thread_is_not_held_by_its_tasklets_stack():
-    # A tasklet left suspended when its thread ends is freed on 3.14+ (its
-    # frames released) and kept before; either way nothing on its dead C
-    # stack may hold the thread's state: on 3.15 it must go with it.
+    # A tasklet left suspended when its thread ends is freed (its frames
+    # released), and nothing on its dead C stack may hold the thread's
+    # state: it goes with them.
     r = run_in_subprocess("""
         import gc, sys, threading
         import actors.greenlet as greenlet
@@ -322,5 +321,4 @@ def test_thread_state_of_an_ended_thread_is_not_held_by_its_tasklets_stack():
         print(states() - before)
     """)
     assert r.returncode == 0, describe(r)
-    kept = 0 if sys.version_info >= (3, 14) else 5
-    assert r.stdout.split()[-1] == str(kept), describe(r)
+    assert r.stdout.split()[-1] == "0", describe(r)

@@ -212,10 +212,9 @@ actors_gc_clear_finalized(PyObject *op)
 #endif
 
 #ifndef ACTORS_PYSTATE_HAS_ABANDON
-/* Before 3.14 a suspended tasklet of an ended thread is kept: a frame
- * suspended in a call does not record its value-stack depth there (3.14
- * saves its stackpointer at every escaping call), so its references cannot
- * all be released. */
+/* Every supported version defines it (3.11-3.13: pystate_reclaim.h, 3.14+:
+ * pystate_py314.h); a version that does not keeps a suspended tasklet of
+ * an ended thread forever. */
 #define actors_pystate_abandon(s, bottom) 0
 #endif
 

@@ -47,6 +47,7 @@ typedef struct {
 
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
 #define ACTORS_TRASH_NESTING(ts) ((ts)->trash.delete_nesting)
+#define ACTORS_PYSTATE_HAS_ABANDON 1    /* pystate_reclaim.h, at the end */
 #include "pystate_common.h"
 
 /* The running context is leaving the CPU: move the thread state into s.
@@ -111,5 +112,7 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
 {
     return actors_frame_object_from(ts, s->frames.top);
 }
+
+#include "pystate_reclaim.h"
 
 #endif

@@ -56,6 +56,7 @@ typedef struct {
 } actors_pystate;
 
 #define ACTORS_TS_CURRENT_FRAME(ts) ((ts)->current_frame)
+#define ACTORS_PYSTATE_HAS_ABANDON 1    /* pystate_reclaim.h, at the end */
 #include "pystate_common.h"
 
 /* The running context is leaving the CPU: move the thread state into s.
@@ -125,5 +126,7 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
 {
     return actors_frame_object_from(ts, s->frames.top);
 }
+
+#include "pystate_reclaim.h"
 
 #endif
