@@ -94,23 +94,26 @@ def test_reductions_are_counted_for_actors_resumed_by_a_handoff():
     assert mine >= 2 * n
 
 
-def test_a_ring_of_parked_actors_passes_every_message():
+def test_every_actor_of_a_ring_passes_the_token_once_a_lap():
     k, laps = 200, 20
+    passed = [0] * k
 
-    def node(main):
+    def node(i, main):
         nxt = actors.receive()
         while True:
-            t = actors.receive()
-            if t == 0:
-                actors.send(main, "done")
-                return
-            actors.send(nxt, t - 1)
+            hops = actors.receive()
+            passed[i] += 1
+            if hops == k * laps:
+                actors.send(main, hops)
+            else:
+                actors.send(nxt, hops + 1)
 
     def main():
         me = actors.self()
-        nodes = [actors.spawn(node, me) for _ in range(k)]
+        nodes = [actors.spawn(node, i, me) for i in range(k)]
         for i, p in enumerate(nodes):
             actors.send(p, nodes[(i + 1) % k])
-        actors.send(nodes[0], k * laps)
+        actors.send(nodes[0], 1)
         return actors.receive(timeout=30)
-    assert actors.run(main) == "done"
+    assert actors.run(main) == k * laps
+    assert passed == [laps] * k

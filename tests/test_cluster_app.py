@@ -14,6 +14,7 @@ import pytest
 
 import actors
 from actors import _cluster, _core
+from _ports import free_port
 
 __test__ = False                  # nothing for pytest to collect
 
@@ -282,15 +283,6 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 # The folder holding the `actors` this test imported (the installed package,
 # or a source tree built in place): the nodes must run the same one.
 ACTORS_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(actors.__file__)))
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class NodeProc:

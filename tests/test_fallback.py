@@ -9,7 +9,6 @@ greenlet: the same extension an ACTORS_BUILD_NATIVE=0 install uses), and
 check that the build says what it built.
 """
 import os
-import socket
 import subprocess
 import sys
 
@@ -17,15 +16,10 @@ import pytest
 
 import actors
 from _subproc import TESTS_DIR, describe, run_in_subprocess
+from _ports import free_port
 
 ROOT = os.path.dirname(TESTS_DIR)
 GREENLET = {"ACTORS_BACKEND": "greenlet", "ACTORS_REQUIRE_NATIVE": None}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 RUNTIME_SCRIPT = r"""

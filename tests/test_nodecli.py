@@ -19,6 +19,7 @@ import time
 import pytest
 
 import actors
+from _ports import free_port
 
 pytestmark = pytest.mark.skipif(
     not hasattr(actors, "run"), reason="no actor runtime")
@@ -92,14 +93,6 @@ def spawn_on_peers(expect="1"):
         print("refused:", e, flush=True)
     return 0
 '''
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def addr(port):

@@ -84,9 +84,9 @@ def parked_in_a_thread(keep_frame):
     t = threading.Thread(target=owner)
     t.start()
     t.join()
-    del left[:]                  # dropped after their thread ended
     if not keep_frame:
-        del tbs[:]
+        del tbs[:]               # (3.14+ keeps a tasklet whose frame is held)
+    del left[:]                  # dropped after their thread ended
     gc.collect(); gc.collect()
 """
 

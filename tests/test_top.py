@@ -1,7 +1,6 @@
 """`actors top` and actors.observe(): one screen (--once), and the live
 terminal UI driven through tmux (send-keys, capture-pane)."""
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -9,7 +8,7 @@ import time
 import pytest
 
 from _subproc import TESTS_DIR
-from conftest import _in_ci
+from _tmux import Tmux
 
 OBSERVED = r'''
 import sys, actors
@@ -98,64 +97,28 @@ def test_top_snapshot_of_a_million(observed):
     assert len(snap["rows"]) == 30
 
 
-def _tmux():
-    exe = shutil.which("tmux")
-    if exe is None:
-        msg = "tmux is not installed (Debian package tmux)"
-        if _in_ci():
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return exe
-
-
 def test_top_live_in_tmux(observed, tmp_path):
-    tmux = _tmux()
+    term = Tmux("top-test")
     path = observed()
-    sock = "actors-top-test-%d" % os.getpid()
-    env = dict(os.environ, TERM="xterm-256color")
-    env.pop("TMUX", None)
-
-    def tm(*args):
-        return subprocess.run([tmux, "-L", sock] + list(args), env=env,
-                              capture_output=True, text=True, timeout=20)
-
-    def screen():
-        return tm("capture-pane", "-p", "-t", "top").stdout
-
-    def wait_for(text, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            s = screen()
-            if text in s:
-                return s
-            time.sleep(0.1)
-        raise AssertionError("%r never appeared:\n%s" % (text, screen()))
-
-    cmd = "cd %s && %s -m actors top %s --interval 0.3" % (
-        TESTS_DIR, sys.executable, path)
-    r = tm("new-session", "-d", "-s", "top", "-x", "160", "-y", "45", cmd)
-    assert r.returncode == 0, r.stderr
+    term.start("cd %s && %s -m actors top %s --interval 0.3" % (
+        TESTS_DIR, sys.executable, path))
     try:
-        s = wait_for("sort: reductions")
+        s = term.wait_for("sort: reductions")
         assert "actors 1003 " in s and "PID" in s
-        wait_for("the-busy-one")
-        tm("send-keys", "-t", "top", "m")
-        s = wait_for("sort: mailbox")
+        term.wait_for("the-busy-one")
+        term.keys("m")
+        s = term.wait_for("sort: mailbox")
         rows = [l for l in s.splitlines() if l.startswith("> ")]
         assert rows and "hoarder" in rows[0], s   # selected: the first row
-        tm("send-keys", "-t", "top", "Enter")
-        s = wait_for("stack of <0.")
+        term.keys("Enter")
+        s = term.wait_for("stack of <0.")
         assert "in hoarder" in s and "actors.receive(str)" in s, s
         assert "mailbox 50" in s
-        tm("send-keys", "-t", "top", "x")        # back to the table
-        wait_for("sort: mailbox")
-        tm("send-keys", "-t", "top", "q")
-        deadline = time.monotonic() + 10
-        while tm("has-session", "-t", "top").returncode == 0:
-            assert time.monotonic() < deadline, "q did not quit"
-            time.sleep(0.1)
+        term.keys("x")                            # back to the table
+        term.wait_for("sort: mailbox")
+        term.quit()
     finally:
-        tm("kill-server")
+        term.close()
 
 
 def test_snapshot_sorts(observed):

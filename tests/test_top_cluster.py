@@ -3,7 +3,6 @@ ZeroMQ with the cookie, as an observer that never becomes a member; --once,
 moving between the nodes in the live UI (tmux), a wrong cookie."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,7 +10,8 @@ import time
 import pytest
 
 from _subproc import TESTS_DIR
-from test_top import _tmux
+from _tmux import Tmux
+from _ports import free_port
 
 pytest.importorskip("zmq")
 
@@ -45,14 +45,6 @@ def main(tag, n, path):
     print("ready", flush=True)
     actors.receive()
 '''
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture
@@ -212,59 +204,33 @@ def test_a_bad_request_costs_only_itself(cluster):
 
 
 def test_top_moves_between_nodes_in_tmux(cluster):
-    tmux = _tmux()
-    sock = "actors-top-cluster-%d" % os.getpid()
-    env = dict(os.environ, TERM="xterm-256color", ACTORS_COOKIE=COOKIE)
-    env.pop("TMUX", None)
-    env.pop("ACTORS_COOKIE_FILE", None)
-
-    def tm(*args):
-        return subprocess.run([tmux, "-L", sock] + list(args), env=env,
-                              capture_output=True, text=True, timeout=20)
-
-    def screen():
-        return tm("capture-pane", "-p", "-t", "top").stdout
-
-    def wait_for(text, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            s = screen()
-            if text in s:
-                return s
-            time.sleep(0.1)
-        raise AssertionError("%r never appeared:\n%s" % (text, screen()))
-
-    cmd = "cd %s && ACTORS_COOKIE=%s %s -m actors top --node %s " \
-          "--interval 0.3" % (TESTS_DIR, COOKIE, sys.executable,
-                              cluster["a"][0])
-    r = tm("new-session", "-d", "-s", "top", "-x", "160", "-y", "45", cmd)
-    assert r.returncode == 0, r.stderr
+    term = Tmux("top-cluster", ACTORS_COOKIE=COOKIE)
+    term.env.pop("ACTORS_COOKIE_FILE", None)
+    term.start("cd %s && ACTORS_COOKIE=%s %s -m actors top --node %s "
+               "--interval 0.3" % (TESTS_DIR, COOKIE, sys.executable,
+                                   cluster["a"][0]))
     try:
-        s = wait_for("cluster: [a]  b  c")
-        wait_for("parked_a")
-        tm("send-keys", "-t", "top", "n")
-        s = wait_for("cluster: a  [b]  c")
-        s = wait_for("parked_b")
+        s = term.wait_for("cluster: [a]  b  c")
+        term.wait_for("parked_a")
+        term.keys("n")
+        s = term.wait_for("cluster: a  [b]  c")
+        s = term.wait_for("parked_b")
         assert "actors top  node b " in s and "parked_a" not in s, s
-        tm("send-keys", "-t", "top", "Enter")     # a stack, read on b
-        s = wait_for("stack of <0.")
-        tm("send-keys", "-t", "top", "x")
-        wait_for("cluster: a  [b]  c")
-        tm("send-keys", "-t", "top", "n")
-        s = wait_for("parked_c")
+        term.keys("Enter")                        # a stack, read on b
+        s = term.wait_for("stack of <0.")
+        term.keys("x")
+        term.wait_for("cluster: a  [b]  c")
+        term.keys("n")
+        s = term.wait_for("parked_c")
         assert "cluster: a  b  [c]" in s, s
-        tm("send-keys", "-t", "top", "n")         # wraps around
-        s = wait_for("parked_a")
+        term.keys("n")                            # wraps around
+        s = term.wait_for("parked_a")
         assert "cluster: [a]  b  c" in s, s
         for tag, (_, seen) in cluster.items():
             assert sorted(_members(seen)) == sorted(set("abc") - {tag})
-        tm("send-keys", "-t", "top", "q")
-        deadline = time.monotonic() + 10
-        while tm("has-session", "-t", "top").returncode == 0:
-            assert time.monotonic() < deadline, "q did not quit"
-            time.sleep(0.1)
+        term.quit()
     finally:
-        tm("kill-server")
+        term.close()
 
 
 def test_top_with_certificates(tmp_path):

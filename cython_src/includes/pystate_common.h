@@ -230,4 +230,21 @@ actors_pystate_chain_end(PyThreadState *ts)
 #endif
 }
 
+/* Free the frame-stack chunks CPython added past a tasklet's root chunk
+ * (the tasklet frees its root itself): the end of reclaiming a tasklet left
+ * by an ended thread, once no frame lives in them. */
+static inline void
+actors_pystate_free_overflow_chunks(actors_pystate *s)
+{
+    PyObjectArenaAllocator arena;
+    _PyStackChunk *c;
+    PyObject_GetArenaAllocator(&arena);
+    for (c = s->datastack_chunk; c != NULL && c->previous != NULL; ) {
+        _PyStackChunk *prev = c->previous;
+        arena.free(arena.ctx, c, c->size);
+        c = prev;
+    }
+    s->datastack_chunk = c;
+}
+
 #endif

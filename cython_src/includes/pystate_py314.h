@@ -215,8 +215,6 @@ static inline int
 actors_pystate_abandon(actors_pystate *s, void *bottom)
 {
     struct _PyInterpreterFrame *f, *next;
-    PyObjectArenaAllocator arena;
-    _PyStackChunk *c;
     for (f = s->frames.top; f != NULL && (void *)f != bottom; f = f->previous) {
         if (f->owner != FRAME_OWNED_BY_THREAD || f->stackpointer == NULL)
             return 0;
@@ -239,14 +237,7 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
         PyStackRef_CLEAR(f->f_funcobj);
         PyStackRef_CLEAR(f->f_executable);
     }
-    /* Chunks CPython added past the root chunk (the caller frees that). */
-    PyObject_GetArenaAllocator(&arena);
-    for (c = s->datastack_chunk; c != NULL && c->previous != NULL; ) {
-        _PyStackChunk *prev = c->previous;
-        arena.free(arena.ctx, c, c->size);
-        c = prev;
-    }
-    s->datastack_chunk = c;
+    actors_pystate_free_overflow_chunks(s);
     return 1;
 }
 

@@ -127,8 +127,6 @@ static inline int
 actors_pystate_abandon(actors_pystate *s, void *bottom)
 {
     struct _PyInterpreterFrame *top = ACTORS_RECLAIM_TOP(s), *f, *next;
-    PyObjectArenaAllocator arena;
-    _PyStackChunk *c;
     for (f = top; f != NULL && (void *)f != bottom; f = f->previous)
         if (f->owner != FRAME_OWNED_BY_THREAD)
             return 0;
@@ -185,14 +183,7 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
         Py_CLEAR(ACTORS_FRAME_FUNC(f));
         Py_CLEAR(ACTORS_FRAME_CODEREF(f));
     }
-    /* Chunks CPython added past the root chunk (the caller frees that). */
-    PyObject_GetArenaAllocator(&arena);
-    for (c = s->datastack_chunk; c != NULL && c->previous != NULL; ) {
-        _PyStackChunk *prev = c->previous;
-        arena.free(arena.ctx, c, c->size);
-        c = prev;
-    }
-    s->datastack_chunk = c;
+    actors_pystate_free_overflow_chunks(s);
     return 1;
 }
 
