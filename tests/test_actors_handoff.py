@@ -25,13 +25,14 @@ def test_woken_actors_run_in_the_order_they_were_woken():
     assert actors.run(main) == list("dbeac")
 
 
-def _ping_pong_forever(stop):
-    def pong():
-        while True:
-            sender = actors.receive()
-            actors.send(sender, None)
+def _echo_sender():
+    while True:
+        sender = actors.receive()
+        actors.send(sender, None)
 
-    p = actors.spawn(pong)
+
+def _ping_pong_forever(stop):
+    p = actors.spawn(_echo_sender)
     me = actors.self()
     while not stop:
         actors.send(p, me)
@@ -72,22 +73,15 @@ def test_other_threads_are_heard_while_actors_hand_off():
 def test_reductions_are_counted_for_actors_resumed_by_a_handoff():
     n = 5000
 
-    def pong():
-        while True:
-            sender = actors.receive()
-            if sender is None:
-                return
-            actors.send(sender, 1)
-
     def main():
-        p = actors.spawn(pong)
+        p = actors.spawn(_echo_sender)
         me = actors.self()
         for _ in range(n):
             actors.send(p, me)
             actors.receive()
-        info = actors.info(p)
-        actors.send(p, None)
-        return info.reductions, actors.info(me).reductions
+        counts = actors.info(p).reductions, actors.info(me).reductions
+        actors.exit(p, "kill")
+        return counts
     theirs, mine = actors.run(main)
     # each side sends and receives n times
     assert theirs >= 2 * n
