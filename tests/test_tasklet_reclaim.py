@@ -88,6 +88,15 @@ def parked_in_a_thread(keep_frame):
         del tbs[:]               # (3.14+ keeps a tasklet whose frame is held)
     del left[:]                  # dropped after their thread ended
     gc.collect(); gc.collect()
+
+# A frame object held elsewhere takes over a copy of its frame (the
+# tasklet is then reclaimed): ours on 3.11-3.13, CPython's own
+# _PyFrame_ClearExceptCode on 3.14 where the interpreter exports it; 3.15+
+# keeps such a tasklet.
+import ctypes
+TAKEN_OVER = sys.version_info < (3, 14) or (
+    sys.version_info < (3, 15) and
+    hasattr(ctypes.pythonapi, "_PyFrame_ClearExceptCode"))
 """
 
 
@@ -95,14 +104,23 @@ def test_references_on_locals_and_value_stacks_are_released():
     assert_ok(run_in_subprocess(SCENARIO + """
 parked_in_a_thread(False)
 missing = sorted(set(ALL) - set(fired))
-print(missing)
-"""), "[]\n")
+# (in_except's handled exception, on its own value stack, holds its frame
+# through its traceback: a frame object held elsewhere)
+print(missing == ([] if TAKEN_OVER else ["locexc", "stackexc"]) or missing)
+"""), "True\n")
 
 
 # What the frame kept of level1's tasklet and the traceback kept of
 # in_except's hold.
 HELD = ['loc1', 'loc2', 'loc3', 'locexc', 'lockey', 'stack1', 'stack2',
         'stack3a', 'stack3b', 'stackexc']
+
+
+def _taken_over():
+    import ctypes
+    return sys.version_info < (3, 14) or (
+        sys.version_info < (3, 15) and
+        hasattr(ctypes.pythonapi, "_PyFrame_ClearExceptCode"))
 
 
 def test_held_frame_and_traceback_stay_readable_and_release_later():
@@ -129,9 +147,9 @@ print(sorted(set(ALL) - set(fired)))
         HELD,
         ['level3:24:loc3,x', 'key:27:lockey,v', 'level2:33:loc2',
          '<lambda>:38:v', 'level1:38:loc1'],
-        # 3.14+ (pystate_py314.h) keeps, never frees, a dead thread's
-        # tasklet of which a frame object is held elsewhere.
-        HELD if sys.version_info >= (3, 14) else []))
+        # where no frame object can take over its frame (TAKEN_OVER),
+        # a dead thread's tasklet of which one is held is kept
+        [] if _taken_over() else HELD))
 
 
 def test_a_generator_in_the_chain_keeps_the_tasklet():
@@ -154,6 +172,8 @@ print("ingen" in fired, frames[0].f_code.co_name)
 def test_memory_does_not_grow_over_many_rounds():
     r = run_in_subprocess(SCENARIO + """
 import actors._core as core
+if not TAKEN_OVER:
+    BODIES = (level1, method_call)   # in_except's tasklet would be kept
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096

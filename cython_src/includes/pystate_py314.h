@@ -60,6 +60,7 @@
 #define Py_BUILD_CORE
 #define ACTORS_UNDEF_BUILD_CORE
 #endif
+#include <dlfcn.h>                               /* dlsym */
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
@@ -209,16 +210,36 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
  * frame's stackpointer.  Returns 0, changing nothing, where this is not
  * safe: a generator's frame in the chain (the generator is executing and
  * its frame links into ours), or a frame object someone else holds (it
- * points into the frame stack about to be freed); the tasklet is then
- * kept. */
+ * points into the frame stack about to be freed) where CPython's own
+ * _PyFrame_ClearExceptCode cannot be found to make that frame object take
+ * over a copy of its frame (it is exported by 3.14's interpreter binary,
+ * not by every build, and gone in 3.15); the tasklet is then kept. */
+typedef void (*actors_frame_clear_fn)(struct _PyInterpreterFrame *);
+
+static actors_frame_clear_fn
+actors_frame_clear_except_code(void)
+{
+    static int looked;
+    static actors_frame_clear_fn fn;
+#if PY_VERSION_HEX < 0x030F0000 && defined(__unix__)
+    if (!looked)
+        fn = (actors_frame_clear_fn)dlsym(RTLD_DEFAULT,
+                                          "_PyFrame_ClearExceptCode");
+#endif
+    looked = 1;
+    return fn;
+}
+
 static inline int
 actors_pystate_abandon(actors_pystate *s, void *bottom)
 {
     struct _PyInterpreterFrame *f, *next;
+    actors_frame_clear_fn clear = NULL;
     for (f = s->frames.top; f != NULL && (void *)f != bottom; f = f->previous) {
         if (f->owner != FRAME_OWNED_BY_THREAD || f->stackpointer == NULL)
             return 0;
-        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1)
+        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1 &&
+                (clear = actors_frame_clear_except_code()) == NULL)
             return 0;
     }
     f = s->frames.top;
@@ -227,6 +248,14 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
     for (; f != NULL && (void *)f != bottom; f = next) {
         _PyStackRef *sp = f->stackpointer;
         next = f->previous;
+        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1) {
+            /* Held elsewhere: CPython's own pop of such a frame copies it
+             * into its frame object (which then owns its references, and
+             * links its f_back, making frame objects of the frames below,
+             * which are handled the same way next). */
+            clear(f);
+            continue;
+        }
         f->stackpointer = f->localsplus;
         while (sp > f->localsplus) {
             sp--;
