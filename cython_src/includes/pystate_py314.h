@@ -230,6 +230,22 @@ actors_frame_clear_except_code(void)
     return fn;
 }
 
+/* A kept tasklet of an ended thread: its chain must not end in that
+ * thread's base frame (3.15), which is gone with the thread state, or
+ * walking f_back from a frame object of it would read freed memory. */
+static inline int
+actors_pystate_keep_detached(actors_pystate *s, void *bottom)
+{
+    struct _PyInterpreterFrame *f;
+    for (f = s->frames.top; bottom != NULL && f != NULL; f = f->previous) {
+        if ((void *)f->previous == bottom) {
+            f->previous = NULL;
+            break;
+        }
+    }
+    return 0;
+}
+
 static inline int
 actors_pystate_abandon(actors_pystate *s, void *bottom)
 {
@@ -237,10 +253,10 @@ actors_pystate_abandon(actors_pystate *s, void *bottom)
     actors_frame_clear_fn clear = NULL;
     for (f = s->frames.top; f != NULL && (void *)f != bottom; f = f->previous) {
         if (f->owner != FRAME_OWNED_BY_THREAD || f->stackpointer == NULL)
-            return 0;
+            return actors_pystate_keep_detached(s, bottom);
         if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1 &&
                 (clear = actors_frame_clear_except_code()) == NULL)
-            return 0;
+            return actors_pystate_keep_detached(s, bottom);
     }
     f = s->frames.top;
     s->frames.top = NULL;                /* gr_frame: None from now on */
