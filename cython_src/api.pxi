@@ -504,20 +504,18 @@ def ask(dest, msg, timeout=5.0):
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
     m.target = target.pid
-    if target.thread is me.thread:
-        # No monitor: a target that ends without answering answers at its
-        # end (process_exit: the requests in its mailbox and those it took;
-        # an Actor's batch: the one it handles), and on this thread no
-        # actor outlives its scheduler.
-        send_to(target, target.pid, new_request(msg, me.pid, m.ref))
-        r = ask_reply(me, m, t, timeout)
-        return reply_value(r, target.pid)
-    m.mref = monitor(target.pid)
+    # A monitor only for a target on another thread: one on this thread
+    # that ends without answering answers at its end (process_exit: the
+    # requests in its mailbox and those it took; an Actor's batch: the one
+    # it handles), and on this thread no actor outlives its scheduler.
+    if target.thread is not me.thread:
+        m.mref = monitor(target.pid)
     send_to(target, target.pid, new_request(msg, me.pid, m.ref))
     try:
         r = ask_reply(me, m, t, timeout)
     finally:
-        demonitor(m.mref, True)
+        if m.mref is not None:
+            demonitor(m.mref, True)
     return reply_value(r, target.pid)
 
 
