@@ -278,9 +278,6 @@ cdef class Request:
         """Send value back to the asker (once)."""
         self.answer(value, None)
 
-    def _answer(self, value, exc):
-        self.answer(value, exc)
-
     cdef int answer(self, value, exc) except -1:
         if self.replied:
             raise ActorError("this request was already answered")
@@ -397,15 +394,19 @@ cdef Process lookup(dest):
     return <Process>processes.get(dest)
 
 
-cdef void dead_letter(dest, msg) noexcept:
+cdef void dead_letter(dest, msg, ended=NOTSET) noexcept:
+    """msg reached no live actor (ended: the exit reason of the actor dest,
+    which ends with msg unanswered)."""
     global dead_letter_count
     dead_letter_count += 1
     dead_letter_log.append((dest, msg))
     if type(msg) is Request:
-        # Nobody will answer: tell the asker now rather than at its timeout.
+        # Nobody will answer: tell the asker now rather than at its timeout
+        # (with the reason, as a monitor's Down would say).
         try:
-            (<Request>msg).answer(None, ActorDeadError("%r is not alive"
-                                                       % (dest,)))
+            (<Request>msg).answer(None, ActorDeadError(
+                "%r is not alive" % (dest,) if ended is NOTSET else
+                "%r ended (%r) before it replied" % (dest, ended)))
         except BaseException:
             pass
 
@@ -502,12 +503,12 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
         if p.mailbox:
             for msg in p.mailbox:
                 if type(msg) is Request:
-                    unanswered(p, msg, reason)
+                    dead_letter(p.pid, msg, reason)
             p.mailbox = None
         if x is not None:
             for req in x.requests or ():
                 if not req.replied:       # taken, never answered
-                    unanswered(p, req, reason)
+                    dead_letter(p.pid, req, reason)
             forget_names(p)
             for ref, target in (x.monitors or {}).items():
                 t = <Process>processes.get(target)
@@ -539,19 +540,6 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
             p.sched.root_reason = reason
     except BaseException:
         log.exception("actors: error while ending %r", p.pid)
-
-
-cdef void unanswered(Process p, req, reason) noexcept:
-    """A request p ends without answering: a dead letter, whose asker gets
-    ActorDeadError with p's exit reason (as a monitor's Down would say)."""
-    global dead_letter_count
-    dead_letter_count += 1
-    dead_letter_log.append((p.pid, req))
-    try:
-        (<Request>req).answer(None, ActorDeadError("%r ended (%r) before it replied"
-                                         % (p.pid, reason)))
-    except BaseException:
-        pass
 
 
 cdef int notify_watcher(Process p, ref, Pid watcher, reason) except -1:
