@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,16 +38,10 @@ import threading
 import queue
 import time
 
+from bench_cluster import free_port  # noqa: E402  (this directory)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COOKIE = "bench-scale-cookie"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def out(**kw):
