@@ -22,11 +22,13 @@ if hasattr(_core, "_use_greenlet_mains"):
     # interpreter is finalizing.
     greenlet = _core.greenlet
     getcurrent = _core._greenlet_getcurrent
+    _C_API = _core._C_API             # greenlet.h's PyGreenlet_Import() table
     _core._use_greenlet_mains()
 else:
     # Over the greenlet package: its own.
     greenlet = _core.Tasklet
     getcurrent = _core.getcurrent
+    from greenlet import _C_API  # noqa: E402
 
 # The greenlet API this module matches (code checks it to pick features).
 __version__ = "3.5.6"

@@ -8,6 +8,7 @@ One extension built from the .pxi files it includes:
   chunks.pxi   small root chunks for the tasklets' frame stacks
   tasklet.pxi  the Tasklet type, per-thread state, switching
   tasklet_iface.pxi  the switching interface the actor runtime uses
+  greenlet_capi.pxi  greenlet's C API capsule, for C extensions
   runtime.pxi  the actor runtime (also compiled over greenlet, into
                actors._core_greenlet: see _core_greenlet.pyx):
     process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
@@ -48,6 +49,7 @@ include "chunks.pxi"
 include "tasklet.pxi"
 include "tasklet_iface.pxi"
 include "runtime.pxi"
+include "greenlet_capi.pxi"
 
 
 def getcurrent():

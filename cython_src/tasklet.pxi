@@ -345,6 +345,24 @@ cdef class greenlet(Tasklet):
     the actor runtime's own types derive from TaskletBase."""
 
 
+cdef extern from *:
+    """
+    /* A static type's name, as repr, errors and __module__ show it. */
+    static void
+    actors_rename_static_type(PyTypeObject *tp, const char *name)
+    {
+        tp->tp_name = name;
+        PyType_Modified(tp);
+    }
+    """
+    void actors_rename_static_type(PyTypeObject *tp, const char *name) noexcept
+
+
+# greenlet's own full name: repr(), PyArg_Parse's "must be greenlet.greenlet"
+# and type(g).__module__ read it, and callers match on all three.
+actors_rename_static_type(<PyTypeObject *>greenlet, "greenlet.greenlet")
+
+
 # The type of the main tasklets made from now on (see _use_greenlet_mains).
 cdef type main_type = Tasklet
 

@@ -7,8 +7,8 @@ greenlet's wheel ships its tests (``site-packages/greenlet/tests``).  We do
 not copy them into this repository: at run time this script
 
 1. copies the installed ``greenlet/tests`` into a temporary directory
-   (Python sources only: the compiled ``_test_extension*`` modules are built
-   against greenlet's C API and cannot load without it);
+   (with the compiled ``_test_extension*`` modules: they use only greenlet's
+   C API, the ``_C_API`` capsule, which ``actors.greenlet`` exports);
 2. writes next to them a shim package named ``greenlet`` that re-exports
    ``actors.greenlet`` (the native tasklet core) plus the couple of
    ``greenlet._greenlet`` helpers the tests' ``__init__`` imports;
@@ -53,7 +53,7 @@ if actors.BACKEND != "native":
                       % actors.BACKEND)
 
 from actors.greenlet import (  # noqa: F401
-    CLOCKS_PER_SEC, GREENLET_USE_CONTEXT_VARS, GREENLET_USE_GC,
+    _C_API, CLOCKS_PER_SEC, GREENLET_USE_CONTEXT_VARS, GREENLET_USE_GC,
     GREENLET_USE_STANDARD_THREADING, GREENLET_USE_TRACING, GreenletExit,
     __version__, enable_optional_cleanup, error, getcurrent,
     get_clocks_used_doing_optional_cleanup, gettrace, greenlet, settrace)
@@ -140,9 +140,11 @@ def make_tree(tmp, tests_dir, against="actors"):
         shutil.copytree(os.path.dirname(tests_dir), pkg,
                         ignore=shutil.ignore_patterns("__pycache__"))
     else:
+        # The compiled test extensions come too: they use only greenlet's
+        # C API (the _C_API capsule), which actors.greenlet provides.
         shutil.copytree(tests_dir, os.path.join(pkg, "tests"),
                         ignore=shutil.ignore_patterns(
-                            "__pycache__", "*.so", "*.pyd", "*.c", "*.cpp"))
+                            "__pycache__", "*.c", "*.cpp"))
         with open(os.path.join(pkg, "__init__.py"), "w") as f:
             f.write(SHIM_INIT)
         with open(os.path.join(pkg, "_greenlet.py"), "w") as f:
