@@ -32,13 +32,14 @@ SHIM = textwrap.dedent('''\
     package: the name greenlet re-exports actors.greenlet."""
     import os
 
+    import actors
     import actors.greenlet as _dropin
 
-    if _dropin.greenlet.__module__ == "greenlet":
+    if actors.BACKEND != "native":
         raise ImportError("actors runs on the greenlet backend")
     globals().update({k: v for k, v in vars(_dropin).items()
                       if not k.startswith("_") or k in ("__version__",
-                                                        "__all__")})
+                                                        "__all__", "_C_API")})
     with open(os.environ["ACTORS_SHIM_MARK"], "w") as f:
         f.write(repr(_dropin.greenlet))
 ''')

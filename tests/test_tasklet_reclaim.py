@@ -85,18 +85,9 @@ def parked_in_a_thread(keep_frame):
     t.start()
     t.join()
     if not keep_frame:
-        del tbs[:]               # (3.14+ keeps a tasklet whose frame is held)
+        del tbs[:]
     del left[:]                  # dropped after their thread ended
     gc.collect(); gc.collect()
-
-# A frame object held elsewhere takes over a copy of its frame (the
-# tasklet is then reclaimed): ours on 3.11-3.13, CPython's own
-# _PyFrame_ClearExceptCode on 3.14 where the interpreter exports it; 3.15+
-# keeps such a tasklet.
-import ctypes
-TAKEN_OVER = sys.version_info < (3, 14) or (
-    sys.version_info < (3, 15) and
-    hasattr(ctypes.pythonapi, "_PyFrame_ClearExceptCode"))
 """
 
 
@@ -105,8 +96,9 @@ def test_references_on_locals_and_value_stacks_are_released():
 parked_in_a_thread(False)
 missing = sorted(set(ALL) - set(fired))
 # (in_except's handled exception, on its own value stack, holds its frame
-# through its traceback: a frame object held elsewhere)
-print(missing == ([] if TAKEN_OVER else ["locexc", "stackexc"]) or missing)
+# through its traceback: a frame object held elsewhere, which takes over a
+# copy of its frame)
+print(missing == [] or missing)
 """), "True\n")
 
 
@@ -114,13 +106,6 @@ print(missing == ([] if TAKEN_OVER else ["locexc", "stackexc"]) or missing)
 # in_except's hold.
 HELD = ['loc1', 'loc2', 'loc3', 'locexc', 'lockey', 'stack1', 'stack2',
         'stack3a', 'stack3b', 'stackexc']
-
-
-def _taken_over():
-    import ctypes
-    return sys.version_info < (3, 14) or (
-        sys.version_info < (3, 15) and
-        hasattr(ctypes.pythonapi, "_PyFrame_ClearExceptCode"))
 
 
 def test_held_frame_and_traceback_stay_readable_and_release_later():
@@ -147,9 +132,8 @@ print(sorted(set(ALL) - set(fired)))
         HELD,
         ['level3:24:loc3,x', 'key:27:lockey,v', 'level2:33:loc2',
          '<lambda>:38:v', 'level1:38:loc1'],
-        # where no frame object can take over its frame (TAKEN_OVER),
-        # a dead thread's tasklet of which one is held is kept
-        [] if _taken_over() else HELD))
+        # the frame objects took their frames over: released with them
+        []))
 
 
 def test_a_generator_in_the_chain_keeps_the_tasklet():
@@ -172,8 +156,6 @@ print("ingen" in fired, frames[0].f_code.co_name)
 def test_memory_does_not_grow_over_many_rounds():
     r = run_in_subprocess(SCENARIO + """
 import actors._core as core
-if not TAKEN_OVER:
-    BODIES = (level1, method_call)   # in_except's tasklet would be kept
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096

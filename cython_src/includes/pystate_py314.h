@@ -60,7 +60,6 @@
 #define Py_BUILD_CORE
 #define ACTORS_UNDEF_BUILD_CORE
 #endif
-#include <dlfcn.h>                               /* dlsym */
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
@@ -200,36 +199,6 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     return f;
 }
 
-/* A suspended tasklet whose thread has ended can never run again.  Release
- * the references its frames hold, as CPython does when it pops a frame, so
- * that the tasklet can be freed with its frame stack (greenlet frees it
- * too).  `bottom` is the ended thread's base frame on 3.15 (only its
- * address is compared: the thread state is gone), NULL on 3.14 (where the
- * hidden chain ends, see pystate_frames.h).  Every frame of the chain is in
- * an escaping call (ultimately the switch()), where 3.14+ saves the
- * frame's stackpointer.  Returns 0, changing nothing, where this is not
- * safe: a generator's frame in the chain (the generator is executing and
- * its frame links into ours), or a frame object someone else holds (it
- * points into the frame stack about to be freed) where CPython's own
- * _PyFrame_ClearExceptCode cannot be found to make that frame object take
- * over a copy of its frame (it is exported by 3.14's interpreter binary,
- * not by every build, and gone in 3.15); the tasklet is then kept. */
-typedef void (*actors_frame_clear_fn)(struct _PyInterpreterFrame *);
-
-static actors_frame_clear_fn
-actors_frame_clear_except_code(void)
-{
-    static int looked;
-    static actors_frame_clear_fn fn;
-#if PY_VERSION_HEX < 0x030F0000 && defined(__unix__)
-    if (!looked)
-        fn = (actors_frame_clear_fn)dlsym(RTLD_DEFAULT,
-                                          "_PyFrame_ClearExceptCode");
-#endif
-    looked = 1;
-    return fn;
-}
-
 /* A kept tasklet of an ended thread: its chain must not end in that
  * thread's base frame (3.15), which is gone with the thread state, or
  * walking f_back from a frame object of it would read freed memory. */
@@ -246,32 +215,76 @@ actors_pystate_keep_detached(actors_pystate *s, void *bottom)
     return 0;
 }
 
+/* Frame object fo = f->frame_obj, which others hold, takes over f: it owns
+ * a copy of f and f's references from now on (CPython's take_ownership
+ * does this when it pops a frame whose frame object lives on, written here
+ * from its description: the copy's references made heap-safe, owner
+ * FRAME_OWNED_BY_FRAME_OBJECT, f_back linked first, while fo still reads f
+ * and its `previous`, which makes the next frame's object; the chain is
+ * therefore taken over top down).  f is left owning nothing. */
+static inline void
+actors_frame_take_over(struct _PyInterpreterFrame *f)
+{
+    PyFrameObject *fo = f->frame_obj;
+    struct _PyInterpreterFrame *copy =
+        (struct _PyInterpreterFrame *)fo->_f_frame_data;
+    int i, n = (int)(f->stackpointer - f->localsplus);
+    if (fo->f_back == NULL) {
+        PyObject *exc = PyErr_GetRaisedException();
+        fo->f_back = PyFrame_GetBack(fo);
+        if (fo->f_back == NULL)
+            PyErr_Clear();               /* out of memory: no f_back */
+        PyErr_SetRaisedException(exc);
+    }
+    f->frame_obj = NULL;                 /* its reference is dropped below */
+    memcpy(copy, f, offsetof(struct _PyInterpreterFrame, localsplus));
+    copy->f_executable = PyStackRef_MakeHeapSafe(f->f_executable);
+    copy->f_funcobj = PyStackRef_MakeHeapSafe(f->f_funcobj);
+    for (i = 0; i < n; i++)
+        copy->localsplus[i] = PyStackRef_MakeHeapSafe(f->localsplus[i]);
+    copy->stackpointer = copy->localsplus + n;
+    copy->previous = NULL;
+    copy->frame_obj = NULL;              /* as CPython's copies */
+    copy->visited = 0;
+    copy->owner = FRAME_OWNED_BY_FRAME_OBJECT;
+    fo->f_frame = copy;
+    f->owner = FRAME_OWNED_BY_FRAME_OBJECT;
+    if (!PyObject_GC_IsTracked((PyObject *)fo))
+        PyObject_GC_Track((PyObject *)fo);
+    Py_DECREF(fo);
+}
+
+/* A suspended tasklet whose thread has ended can never run again.  Release
+ * the references its frames hold, as CPython does when it pops a frame, so
+ * that the tasklet can be freed with its frame stack (greenlet frees it
+ * too).  `bottom` is the ended thread's base frame on 3.15 (only its
+ * address is compared: the thread state is gone), NULL on 3.14 (where the
+ * hidden chain ends, see pystate_frames.h).  Every frame of the chain is in
+ * an escaping call (ultimately the switch()), where 3.14+ saves the
+ * frame's stackpointer, and has run its first instruction.  Returns 0,
+ * changing nothing but the chain's end, where this is not safe: a
+ * generator's frame in the chain (the generator is executing and its frame
+ * links into ours); the tasklet is then kept. */
 static inline int
 actors_pystate_abandon(actors_pystate *s, void *bottom)
 {
-    struct _PyInterpreterFrame *f, *next;
-    actors_frame_clear_fn clear = NULL;
-    for (f = s->frames.top; f != NULL && (void *)f != bottom; f = f->previous) {
+    struct _PyInterpreterFrame *top = s->frames.top, *f, *next;
+    for (f = top; f != NULL && (void *)f != bottom; f = f->previous)
         if (f->owner != FRAME_OWNED_BY_THREAD || f->stackpointer == NULL)
             return actors_pystate_keep_detached(s, bottom);
-        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1 &&
-                (clear = actors_frame_clear_except_code()) == NULL)
-            return actors_pystate_keep_detached(s, bottom);
-    }
-    f = s->frames.top;
+    actors_pystate_keep_detached(s, bottom);     /* the chain ends in NULL */
     s->frames.top = NULL;                /* gr_frame: None from now on */
     s->current_frame = NULL;
-    for (; f != NULL && (void *)f != bottom; f = next) {
+    for (f = top; f != NULL; f = f->previous)
+        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1)
+            actors_frame_take_over(f);
+    /* Release the rest, as _PyFrame_Clear does.  This runs finalizers,
+     * which cannot reach these frames any more. */
+    for (f = top; f != NULL; f = next) {
         _PyStackRef *sp = f->stackpointer;
         next = f->previous;
-        if (f->frame_obj != NULL && Py_REFCNT(f->frame_obj) > 1) {
-            /* Held elsewhere: CPython's own pop of such a frame copies it
-             * into its frame object (which then owns its references, and
-             * links its f_back, making frame objects of the frames below,
-             * which are handled the same way next). */
-            clear(f);
+        if (f->owner == FRAME_OWNED_BY_FRAME_OBJECT)
             continue;
-        }
         f->stackpointer = f->localsplus;
         while (sp > f->localsplus) {
             sp--;
