@@ -131,6 +131,19 @@ def table(labels, data):
     return "\n".join(lines), verdicts
 
 
+def interpreters(ap, specs):
+    """--python LABEL=COMMAND options: the labels in order, and each one's
+    command prefix (argparse's error for a malformed one)."""
+    labels, prefixes = [], {}
+    for spec in specs:
+        label, sep, prefix = spec.partition("=")
+        if not sep or not label or not prefix:
+            ap.error("--python takes LABEL=COMMAND, not %r" % spec)
+        labels.append(label)
+        prefixes[label] = prefix
+    return labels, prefixes
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--python", action="append", required=True,
@@ -148,13 +161,7 @@ def main(argv=None):
                          "actors,greenlet,erlang; Erlang runs with the "
                          "baseline only)")
     args = ap.parse_args(argv)
-    labels, prefixes = [], {}
-    for spec in args.python:
-        label, sep, prefix = spec.partition("=")
-        if not sep or not label or not prefix:
-            ap.error("--python takes LABEL=COMMAND, not %r" % spec)
-        labels.append(label)
-        prefixes[label] = prefix
+    labels, prefixes = interpreters(ap, args.python)
     # Erlang runs once, with the baseline (an interpreter in a chroot has no
     # erl); every version's skynet is compared with that run.
     data = {}

@@ -18,11 +18,13 @@ page faults and the cost of a call into a shared libpython are not in them,
 so this explains the timed table, it does not replace it.
 """
 import argparse
+import os
 import re
 import shlex
 import subprocess
 import sys
-import os
+
+from bench_versions import interpreters
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = "benchmarks/_instr_probe.py"
@@ -73,13 +75,7 @@ def main(argv=None):
                     metavar="LABEL=COMMAND",
                     help="an interpreter (repeat; the first is the baseline)")
     args = ap.parse_args(argv)
-    labels, prefixes = [], {}
-    for spec in args.python:
-        label, sep, prefix = spec.partition("=")
-        if not sep or not label or not prefix:
-            ap.error("--python takes LABEL=COMMAND, not %r" % spec)
-        labels.append(label)
-        prefixes[label] = prefix
+    labels, prefixes = interpreters(ap, args.python)
     data = {}
     for label in labels:
         for workload, impl, small, large, _ in ROWS:

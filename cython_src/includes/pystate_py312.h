@@ -18,15 +18,9 @@
 #define ACTORS_PYSTATE_SUPPORTED 1
 
 /* _PyInterpreterFrame and its helpers are internal in 3.12. */
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE 1
-#define ACTORS_UNDEF_BUILD_CORE
-#endif
+#include "pycore_begin.h"
 #include "internal/pycore_frame.h"
-#ifdef ACTORS_UNDEF_BUILD_CORE
-#undef Py_BUILD_CORE
-#undef ACTORS_UNDEF_BUILD_CORE
-#endif
+#include "pycore_end.h"
 
 typedef _PyCFrame actors_anchor;         /* the C-frame anchor of a tasklet */
 typedef _PyStackChunk actors_chunk;

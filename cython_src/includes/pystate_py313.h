@@ -27,16 +27,10 @@
 
 /* The internal headers, for _PyInterpreterFrame and the GC header bits;
  * Py_BUILD_CORE is defined only around them. */
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE
-#define ACTORS_DEFINED_PY_BUILD_CORE
-#endif
+#include "pycore_begin.h"
 #include "internal/pycore_frame.h"
 #include "internal/pycore_gc.h"
-#ifdef ACTORS_DEFINED_PY_BUILD_CORE
-#undef Py_BUILD_CORE
-#undef ACTORS_DEFINED_PY_BUILD_CORE
-#endif
+#include "pycore_end.h"
 
 /* 3.13 keeps nothing of a tasklet's on its own C stack (3.11 kept its
  * _PyCFrame there): the anchor is a placeholder. */

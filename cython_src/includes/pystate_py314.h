@@ -56,18 +56,12 @@
 
 /* The internal headers this needs refuse to compile without Py_BUILD_CORE;
  * it is set only around them. */
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE
-#define ACTORS_UNDEF_BUILD_CORE
-#endif
+#include "pycore_begin.h"
 #include "internal/pycore_frame.h"              /* struct _frame */
 #include "internal/pycore_interpframe_structs.h" /* _PyInterpreterFrame */
 #include "internal/pycore_gc.h"                 /* _PyGC_CLEAR_FINALIZED */
 #include "internal/pycore_stackref.h"           /* PyStackRef_CLEAR */
-#ifdef ACTORS_UNDEF_BUILD_CORE
-#undef Py_BUILD_CORE
-#undef ACTORS_UNDEF_BUILD_CORE
-#endif
+#include "pycore_end.h"
 
 #ifndef ACTORS_PY315
 #define ACTORS_PY315 0
