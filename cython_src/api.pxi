@@ -311,15 +311,16 @@ cdef object no_match(match, default, timeout):
 
 
 cdef int begin_wait(Process p, match, double t) except -1:
+    """p waits (for match) t seconds at most (FOREVER: no limit)."""
     p.wait_seq += 1
-    if t > 0:
+    if t >= 0:
         p.sched.add_wait(now() + t, p)
     p.matcher = match
     return 0
 
 
 cdef void end_wait(Process p, double t) noexcept:
-    if t > 0 and not p.pflags & P_TIMED_OUT:
+    if t >= 0 and not p.pflags & P_TIMED_OUT:
         p.sched.stale_timers += 1         # its timer is stale now
     p.matcher = None
     p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
@@ -350,23 +351,20 @@ def sleep(seconds):
     if t == 0:
         yield_now(p)
         return
-    wait_event(p, deadline_in(t), -1, False)
+    wait_event(p, t, -1, False)
 
 
-cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
-    """Block p until the deadline (if >= 0) or fd's events; True if the fd
-    became ready."""
+cdef bint wait_event(Process p, double t, int fd, bint write) except -1:
+    """Block p for t seconds (FOREVER: no limit) or until fd's events; True
+    if the fd became ready."""
     not_matching(p, "waiting")
-    p.wait_seq += 1
-    if deadline >= 0:
-        p.sched.add_wait(deadline, p)
-    if fd >= 0:
-        if fd in p.sched.fd_waiters or fd in p.sched.fd_callbacks:
-            raise ActorError("another actor already waits for fd %d" % fd)
-        p.sched.arm(fd, write)
-        p.sched.fd_waiters[fd] = p
-    p.matcher = SLEEPING
+    if fd >= 0 and (fd in p.sched.fd_waiters or fd in p.sched.fd_callbacks):
+        raise ActorError("another actor already waits for fd %d" % fd)
+    begin_wait(p, SLEEPING, t)
     try:
+        if fd >= 0:
+            p.sched.arm(fd, write)
+            p.sched.fd_waiters[fd] = p
         p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_IO_READY)
         while p.pflags & P_WAITING:
             block(p)
@@ -376,18 +374,15 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
             del p.sched.fd_waiters[fd]
             if not ONESHOT:
                 p.sched.disarm(fd)
-        if deadline >= 0 and not p.pflags & P_TIMED_OUT:
-            p.sched.stale_timers += 1
-        p.matcher = None
-        p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_IO_READY)
-        p.wait_seq += 1
+        p.pflags &= ~P_IO_READY
+        end_wait(p, t)
 
 
 def wait_readable(fd, timeout=None):
     """Suspend the calling actor until fd is readable; False on timeout."""
     cdef Process p = current_process()
     cdef double t = seconds_arg(timeout, "timeout", True)
-    return wait_event(p, deadline_in(t),
+    return wait_event(p, t,
                       fd if isinstance(fd, int) else fd.fileno(), False)
 
 
@@ -395,7 +390,7 @@ def wait_writable(fd, timeout=None):
     """Suspend the calling actor until fd is writable; False on timeout."""
     cdef Process p = current_process()
     cdef double t = seconds_arg(timeout, "timeout", True)
-    return wait_event(p, deadline_in(t),
+    return wait_event(p, t,
                       fd if isinstance(fd, int) else fd.fileno(), True)
 
 

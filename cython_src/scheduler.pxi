@@ -121,6 +121,7 @@ cdef class Scheduler:
     cdef Py_ssize_t stale_timers # entries of waits that ended early
     cdef list new_waits         # deadlines of waits not yet in `timers`:
     cdef list old_waits         # ... since this loop turn, since the last
+    cdef list spare_waits       # an empty list, the next new_waits
     cdef TaskletBase loop_tasklet
     cdef _ThreadState st
     cdef object inbox           # deque: what other threads ask of us
@@ -162,6 +163,7 @@ cdef class Scheduler:
         self.timers = []
         self.new_waits = []
         self.old_waits = []
+        self.spare_waits = []
         self.inbox = deque()
         self.fd_waiters = {}
         self.fd_callbacks = {}
@@ -289,11 +291,13 @@ cdef class Scheduler:
         """Put the waits of the turn before the last (all: every wait) in
         the heap, if they are still going on."""
         cdef Process p
-        waits, self.old_waits = self.old_waits, self.new_waits
-        self.new_waits = []
+        # Three lists take turns, so a loop turn allocates none.
+        cdef list waits = self.old_waits
+        self.old_waits = self.new_waits
+        self.new_waits = self.spare_waits
         if all:
             waits.extend(self.old_waits)
-            self.old_waits = []
+            del self.old_waits[:]
         for entry in waits:
             p = (<tuple>entry)[1]
             if p.wait_seq == (<tuple>entry)[2]:
@@ -305,6 +309,8 @@ cdef class Scheduler:
                 # It ended early, and its end counted a stale heap entry
                 # that was never made.
                 self.stale_timers -= 1
+        del waits[:]
+        self.spare_waits = waits
 
     cdef void compact_timers(self) noexcept:
         """Drop the entries of waits that ended before their deadline (each

@@ -252,6 +252,41 @@ def test_wait_readable_timeout_returns_false():
         os.close(w)
 
 
+def test_wait_readable_zero_timeout_polls_and_a_refused_wait_leaves_nothing():
+    """timeout=0 answers at the next loop turn; a wait refused because
+    another actor waits on the fd queues no deadline (none is left for the
+    loop to carry from turn to turn)."""
+    from actors import _core
+    r, w = os.pipe()
+    try:
+        def holder():
+            actors.wait_readable(r, timeout=5)
+
+        def main():
+            t0 = time.monotonic()
+            polled = actors.wait_readable(r, timeout=0)
+            actors.spawn(holder)
+            actors.sleep(0.01)
+            refused = []
+            for _ in range(100):
+                try:
+                    actors.wait_readable(r, timeout=30)
+                except actors.ActorError:
+                    refused.append(1)
+            timers = _core._schedulers()[0]["timers"]
+            os.write(w, b"x")
+            return polled, time.monotonic() - t0, len(refused), timers
+        polled, elapsed, refused, timers = actors.run(main)
+        assert polled is False and elapsed < 2
+        assert refused == 100
+        # the holder's deadline and main's last sleep's: not a hundred
+        # refused ones
+        assert timers <= 2, timers
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_watched_fd_callback_runs_in_the_loop():
     """_watch_fd (what a cluster node's inbox uses): the callback runs in
     the scheduler's loop each time the fd turns readable, again after the
