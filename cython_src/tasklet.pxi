@@ -502,7 +502,8 @@ def _kill_pending_here():
 
 
 # Every type of tasklet gets the slots below in front of Cython's: its
-# tp_dealloc, tp_clear and tp_traverse.  Cython's dealloc, clear and
+# tp_dealloc, tp_clear and tp_traverse (and tp_new, for a type with a
+# __dict__).  Cython's dealloc, clear and
 # traverse of a subtype call the base type's functions directly, so each
 # static type (TaskletBase, Tasklet, the runtime's Process) is wrapped; a
 # Python subclass reaches them through CPython's subtype_dealloc/_clear,
@@ -514,12 +515,13 @@ cdef PyTypeObject *tasklet_types[MAX_TASKLET_TYPES]
 cdef destructor cython_dealloc[MAX_TASKLET_TYPES]
 cdef inquiry cython_clear[MAX_TASKLET_TYPES]
 cdef traverseproc cython_traverse[MAX_TASKLET_TYPES]
+cdef newfunc cython_new[MAX_TASKLET_TYPES]
 cdef int n_tasklet_types = 0
 
 
-cdef int tasklet_type_index(PyObject *o) noexcept:
-    """The wrapped static type o's slot was called for: its nearest one."""
-    cdef PyTypeObject *tp = Py_TYPE(o)
+cdef int tasklet_type_index(PyTypeObject *tp) noexcept:
+    """The wrapped static type a slot of tp (an object's type) was called
+    for: tp or its nearest wrapped base."""
     cdef int i
     while tp != NULL:
         for i in range(n_tasklet_types):
@@ -531,7 +533,7 @@ cdef int tasklet_type_index(PyObject *o) noexcept:
 
 
 cdef void tasklet_dealloc(PyObject *o) noexcept:
-    cdef int i = tasklet_type_index(o)
+    cdef int i = tasklet_type_index(Py_TYPE(o))
     if tasklet_suspended(o) and dealloc_resurrects(o, tasklet_types[i]):
         return
     cython_dealloc[i](o)
@@ -570,15 +572,35 @@ cdef int tasklet_clear(PyObject *o) noexcept:
     # the next collection (kill_collected lets it be).
     if tasklet_suspended(o):
         return 0
-    return cython_clear[tasklet_type_index(o)](o)
+    return cython_clear[tasklet_type_index(Py_TYPE(o))](o)
 
 
 cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
     # Cython's traverse knows the object fields; add the ones in pystate.
-    cdef int r = cython_traverse[tasklet_type_index(o)](o, visit, arg)
+    cdef int r = cython_traverse[tasklet_type_index(Py_TYPE(o))](o, visit, arg)
     if r:
         return r
     return actors_pystate_traverse(&(<TaskletBase>o).pystate, visit, arg)
+
+
+cdef extern from "Python.h":
+    Py_ssize_t PyDict_GET_SIZE(PyObject *d)
+    void clear_slot "Py_CLEAR" (PyObject *slot)   # a macro: takes the lvalue
+
+
+cdef PyObject *tasklet_new(PyTypeObject *tp, PyObject *args,
+                           PyObject *kwds) noexcept:
+    # Cython's tp_new gives every Tasklet its __dict__ at once, an empty
+    # dict that most tasklets never use and that costs each parked one ~70
+    # bytes.  Without it the slot stays NULL until the first attribute is
+    # set (generic setattr and Cython's __dict__ getter create it then).
+    cdef PyObject *o = cython_new[tasklet_type_index(tp)](tp, args, kwds)
+    cdef PyObject **d
+    if o != NULL:
+        d = <PyObject **>(<char *>o + tp.tp_dictoffset)
+        if d[0] != NULL and PyDict_GET_SIZE(d[0]) == 0:
+            clear_slot(d[0])
+    return o
 
 
 cdef int wrap_tasklet_type(type t) except -1:
@@ -590,10 +612,13 @@ cdef int wrap_tasklet_type(type t) except -1:
     cython_dealloc[n_tasklet_types] = tp.tp_dealloc
     cython_clear[n_tasklet_types] = tp.tp_clear
     cython_traverse[n_tasklet_types] = tp.tp_traverse
+    cython_new[n_tasklet_types] = tp.tp_new
     n_tasklet_types += 1
     tp.tp_dealloc = tasklet_dealloc
     tp.tp_clear = tasklet_clear
     tp.tp_traverse = tasklet_traverse
+    if tp.tp_dictoffset > 0:
+        tp.tp_new = tasklet_new
     for sub in t.__subclasses__():
         wrap_tasklet_type(sub)
     return 0
@@ -602,38 +627,6 @@ cdef int wrap_tasklet_type(type t) except -1:
 # Cython has made every type of this module before this runs, the
 # runtime's Process (defined further on) too.
 wrap_tasklet_type(TaskletBase)
-
-
-# Cython's tp_new gives every Tasklet its __dict__ at once, an empty dict
-# that most tasklets never use and that costs each parked one ~70 bytes.
-# Without it the slot stays NULL until the first attribute is set (generic
-# setattr and Cython's __dict__ getter create it then).
-cdef extern from *:
-    """
-    static newfunc actors_tasklet_new_with_dict;
-    static PyObject *
-    actors_tasklet_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-    {
-        PyObject *self = actors_tasklet_new_with_dict(type, args, kwds);
-        if (self != NULL && type->tp_dictoffset > 0) {
-            PyObject **dict = (PyObject **)((char *)self + type->tp_dictoffset);
-            if (*dict != NULL && PyDict_GET_SIZE(*dict) == 0)
-                Py_CLEAR(*dict);
-        }
-        return self;
-    }
-    static void
-    actors_lazy_dict(PyTypeObject *type)
-    {
-        actors_tasklet_new_with_dict = type->tp_new;
-        type->tp_new = actors_tasklet_new;
-        PyType_Modified(type);
-    }
-    """
-    void actors_lazy_dict(PyTypeObject *type)
-
-actors_lazy_dict(<PyTypeObject *>Tasklet)
-actors_lazy_dict(<PyTypeObject *>greenlet)
 
 
 # greenlet's __dict__ can be replaced by another dict (Cython's descriptor

@@ -13,13 +13,16 @@ def _referent_types(g):
     return [type(o) for o in gc.get_referents(g)]
 
 
-def test_dict_is_created_on_first_use():
-    g = greenlet(lambda: None)
+@pytest.mark.parametrize("kind", ["greenlet", "Tasklet"])
+def test_dict_is_created_on_first_use(kind):
+    import actors
+    make = greenlet if kind == "greenlet" else actors.Tasklet
+    g = make(lambda: None)
     assert dict not in _referent_types(g)
     g.x = 1
     assert g.__dict__ == {"x": 1}
     assert dict in _referent_types(g)
-    h = greenlet(lambda: None)
+    h = make(lambda: None)
     assert h.__dict__ == {}           # reading it creates an empty one
     assert dict in _referent_types(h)
 

@@ -9,13 +9,17 @@ cdef extern from "Python.h":
     ctypedef int (*traverseproc)(PyObject *, visitproc, void *)
     ctypedef void (*destructor)(PyObject *)
     ctypedef int (*inquiry)(PyObject *)
+    ctypedef struct PyTypeObject
+    ctypedef PyObject *(*newfunc)(PyTypeObject *, PyObject *, PyObject *)
     ctypedef struct PyTypeObject:
         destructor tp_dealloc
         traverseproc tp_traverse
         inquiry tp_clear
+        newfunc tp_new
         PyObject *tp_dict
         PyTypeObject *tp_base
         unsigned long tp_flags
+        Py_ssize_t tp_dictoffset
     unsigned long Py_TPFLAGS_HEAPTYPE
     PyTypeObject *Py_TYPE(PyObject *o)
     void Py_SET_REFCNT(PyObject *o, Py_ssize_t n)
