@@ -594,8 +594,19 @@ cdef PyObject *tasklet_new(PyTypeObject *tp, PyObject *args,
     # dict that most tasklets never use and that costs each parked one ~70
     # bytes.  Without it the slot stays NULL until the first attribute is
     # set (generic setattr and Cython's __dict__ getter create it then).
-    cdef PyObject *o = cython_new[tasklet_type_index(tp)](tp, args, kwds)
+    cdef int i = tasklet_type_index(tp)
     cdef PyObject **d
+    if tp.tp_basicsize < tasklet_types[i].tp_basicsize:
+        # A C type compiled against greenlet's own (smaller) object struct,
+        # e.g. gevent's compiled Greenlet: its fields would overlap ours.
+        error = TypeError(
+            "%s derives from greenlet's C object layout (%d bytes), which "
+            "actors.greenlet does not share (%d bytes); use such a C "
+            "extension with the greenlet package" % (
+                tp.tp_name.decode('utf-8', 'replace'), tp.tp_basicsize,
+                tasklet_types[i].tp_basicsize))
+        return actors_set_error(<PyObject *>error)
+    cdef PyObject *o = cython_new[i](tp, args, kwds)
     if o != NULL:
         d = <PyObject **>(<char *>o + tp.tp_dictoffset)
         if d[0] != NULL and PyDict_GET_SIZE(d[0]) == 0:

@@ -8,6 +8,8 @@ both backends: over the greenlet package the capsule is greenlet's own.
 """
 import textwrap
 
+import pytest
+
 from _subproc import assert_ok, run_in_subprocess
 
 PRELUDE = """
@@ -132,3 +134,37 @@ def test_throw_and_bad_arguments():
         assert str(e) == "exceptions must be classes, or instances, not str"
     print("ok")
     """)
+
+
+@pytest.mark.native_only("over the greenlet package the type is greenlet's")
+def test_a_c_type_on_greenlets_object_struct_is_refused_not_corrupted():
+    # A C extension type compiled against greenlet's PyGreenlet struct
+    # (gevent's compiled Greenlet) puts its fields where ours are: making
+    # one is refused with TypeError (it wrote over our fields, a crash).
+    # Made here with PyType_FromSpecWithBases and greenlet's 40-byte size.
+    proc = run_in_subprocess("""
+        import ctypes
+        import actors.greenlet as G
+        class Slot(ctypes.Structure):
+            _fields_ = [("slot", ctypes.c_int), ("pfunc", ctypes.c_void_p)]
+        class Spec(ctypes.Structure):
+            _fields_ = [("name", ctypes.c_char_p), ("basicsize", ctypes.c_int),
+                        ("itemsize", ctypes.c_int), ("flags", ctypes.c_uint),
+                        ("slots", ctypes.POINTER(Slot))]
+        slots = (Slot * 1)(Slot(0, None))
+        Py_TPFLAGS_BASETYPE = 1 << 10
+        spec = Spec(b"ext.Greenlet", 16 + 3 * ctypes.sizeof(ctypes.c_void_p),
+                    0, Py_TPFLAGS_BASETYPE, slots)
+        make = ctypes.pythonapi.PyType_FromSpecWithBases
+        make.restype = ctypes.py_object
+        make.argtypes = (ctypes.c_void_p, ctypes.py_object)
+        T = make(ctypes.addressof(spec), (G.greenlet,))
+        try:
+            T(lambda: 1)
+        except TypeError as e:
+            print("refused:", "greenlet's C object layout" in str(e))
+        class Fine(G.greenlet):           # a Python subclass fits
+            pass
+        print(Fine(lambda: 5).switch())
+    """)
+    assert_ok(proc, "refused: True\n5\n")

@@ -20,6 +20,8 @@ cdef extern from "Python.h":
         PyTypeObject *tp_base
         unsigned long tp_flags
         Py_ssize_t tp_dictoffset
+        Py_ssize_t tp_basicsize
+        const char *tp_name
     unsigned long Py_TPFLAGS_HEAPTYPE
     PyTypeObject *Py_TYPE(PyObject *o)
     void Py_SET_REFCNT(PyObject *o, Py_ssize_t n)
