@@ -7,6 +7,7 @@ import pytest
 
 zmq = pytest.importorskip("zmq")
 
+import actors
 from actors._backend import core
 from test_cluster_app import config, free_port, procs, start  # noqa: F401 (procs: a fixture)
 
@@ -108,3 +109,13 @@ def test_malformed_probes_are_refused():
         with pytest.raises(ValueError):
             core._in_ask_probe(node, rec)
     core._in_ask_probe(node, ("ac", 1, [a, here]))   # nobody there: nothing
+
+
+def test_ask_cycle_error_crosses_nodes_with_its_chain():
+    """An Actor whose ask fails answers its own asker with the error: it
+    unpickles on the other node with the same chain."""
+    import pickle
+    a, b = core._pid(0, 3), core._pid_at("peer", 1, 4)
+    e = pickle.loads(pickle.dumps(actors.AskCycleError([a, b, a])))
+    assert type(e) is actors.AskCycleError and e.chain == [a, b, a]
+    assert str(e) == str(actors.AskCycleError([a, b, a]))
