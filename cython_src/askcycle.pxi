@@ -26,7 +26,7 @@ class AskCycleError(ActorError):
         ActorError.__init__(self, "ask cycle: %s (each waits for the "
                             "next's reply)" % " -> ".join(map(repr, chain)))
 
-    def __reduce__(self):                 # it crosses nodes in replies
+    def __reduce__(self):     # crosses nodes in replies; args is the message
         return (AskCycleError, (self.chain,))
 
 
