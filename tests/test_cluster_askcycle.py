@@ -38,6 +38,7 @@ def _cluster(procs, tmp_path, layout, wire, ask, backend="native",
         nodes[n] = start(procs, "askcycle_app:relays", params, env=env)
         nodes[n].expect("ready", 30)
     r = nodes[names[0]].expect("result", 60)
+    print("%s: answered in %.3f s" % (wire, r["took"]))
     open(stop, "w").close()
     counts = {n: p.expect("stopped", 30)["ask_cycles"]
               for n, p in nodes.items()}
