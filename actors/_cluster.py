@@ -651,6 +651,14 @@ class Node:
         self.queue(p, ("q", pid.id, asker, ref, msg))
         return True
 
+    def ask_probe(self, pid, ref, chain):
+        """Edge chasing of ask cycles (cython_src/askcycle.pxi): chain of
+        pids, each waiting in an ask of the next, goes on at pid's node;
+        ref is the id of the ask chain[0] waits in."""
+        p = self.by_index.get(pid.node)
+        if p is not None:
+            self.queue(p, ("ac", ref, chain))
+
     def reply(self, pid, ref, value, exc):
         """The answer to remote pid's request ref."""
         p = self.by_index.get(pid.node)
@@ -1167,6 +1175,7 @@ _HANDLERS = {
                                                  _its_own(p, r[2])),
     "d": lambda node, p, r: _core._in_down(_pid(0, r[1]), r[2],
                                            _its_own(p, r[3]), r[4]),
+    "ac": lambda node, p, r: _core._in_ask_probe(p.index, r),
     "spawn": Node.on_spawn,
     "spawned": Node.on_spawned,
     "reg": Node.on_reg,

@@ -12,6 +12,7 @@ Frame layout: MAGIC (2 bytes), a kind byte, then the body.
         (int id, msg)            a message for the local actor id
         ("q", id, asker id, ref id, msg)   an ask() of the local actor id
         ("r", asker id, ref id, value, exc) the answer to one of ours
+        ("ac", ref id, [pid, ...]) an ask-cycle probe (askcycle.pxi)
         ("kind", ...)            control records (see _cluster.Node.on_*)
   b"M": the same batch in msgpack (NodeConfig(serializer="msgpack")):
         Pids, Refs, Down, Exit, ask requests and replies are ext types,

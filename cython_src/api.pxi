@@ -459,6 +459,7 @@ cdef object ask_remote(Pid pid, msg, timeout):
     cdef _AskMatch m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
     m.mref = Ref()
+    m.target = pid                        # askcycle.pxi: probes follow it
     if remote_router is None or \
             not remote_router.ask(pid, msg, me.pid.id, m.ref.id):
         raise ActorDeadError("%r: its node is not connected" % (pid,))
@@ -487,6 +488,7 @@ def ask(dest, msg, timeout=5.0):
     cdef Process me = current_process_or_none()
     cdef _ThreadWaiter w
     cdef _AskMatch m
+    cdef list chain = None
     if me is None:
         if target.thread is thread_state():
             raise ActorError("ask() from the scheduler's own thread outside "
@@ -495,10 +497,14 @@ def ask(dest, msg, timeout=5.0):
         target.sched.post(target, Request(msg, w, None))
         return w.wait(timeout)
     if target.pflags & P_WAITING and type(target.matcher) is _AskMatch:
-        refuse_ask_cycle(me, target)      # introspect.pxi
+        chain = []                        # askcycle.pxi
+        if not refuse_ask_cycle(me, target, chain):
+            chain = None
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
     m.target = target.pid
+    if chain is not None:                 # the chain goes on on another node
+        chase_remote(chain, (<Ref>m.ref).id)
     # A monitor only for a target on another thread: one on this thread
     # that ends without answering answers at its end (process_exit: the
     # requests in its mailbox and those it took; an Actor's batch: the one

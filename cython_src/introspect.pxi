@@ -8,37 +8,6 @@ import sys as _sys
 runtime_start = coarse_now()
 
 
-class AskCycleError(ActorError):
-    """ask() refused: the actor asked waits (through a chain of asks) for
-    the asker itself, so neither could ever answer.  .chain is the Pids,
-    the asker first and last."""
-
-    def __init__(self, chain):
-        self.chain = list(chain)
-        ActorError.__init__(self, "ask cycle: %s (each waits for the "
-                            "next's reply)" % " -> ".join(map(repr, chain)))
-
-
-cdef int refuse_ask_cycle(Process me, Process target) except -1:
-    """me is about to ask target, which waits in an ask itself: follow the
-    chain of asks and raise AskCycleError if it comes back to me."""
-    cdef Process t = target
-    chain = [me.pid, target.pid]
-    while t.pflags & P_WAITING and type(t.matcher) is _AskMatch and \
-            len(chain) <= 10000:
-        nxt = (<_AskMatch>t.matcher).target
-        if nxt is None:                   # a remote ask: its node knows
-            return 0
-        chain.append(nxt)
-        if nxt == me.pid:
-            counters.ask_cycles += 1
-            raise AskCycleError(chain)
-        t = <Process>processes.get(nxt)
-        if t is None:
-            return 0
-    return 0
-
-
 cdef dict exit_reasons = {}       # reason (or exception type) -> count
 
 

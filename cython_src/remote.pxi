@@ -81,8 +81,13 @@ def _want_flush():
 def _in_request(int node, tuple rec):
     """A remote actor's ask(), record ("q", target id, asker id, ref id,
     msg): the local target gets a Request whose reply goes back."""
-    send(_pid(0, rec[1]), Request(rec[4], _pid(node, rec[2]),
-                                  _ref(node, rec[3])))
+    target = _pid(0, rec[1])
+    asker = _pid(node, rec[2])
+    cdef Process p = <Process>processes.get(target)
+    send_to(p, target, Request(rec[4], asker, _ref(node, rec[3])))
+    if p is not None and p.pflags & P_WAITING and \
+            type(p.matcher) is _AskMatch:
+        chase([asker, target], rec[3])    # askcycle.pxi: a new wait edge
 
 
 def _in_reply(long long asker, long long ref, value, exc):

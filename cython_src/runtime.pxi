@@ -11,6 +11,7 @@ include "remote.pxi"
 include "bound.pxi"
 include "zmqrecv.pxi"
 include "introspect.pxi"
+include "askcycle.pxi"
 
 TASKLET_NAMES = ["Tasklet", "TaskletExit", "TaskletError", "getcurrent",
                  "settrace", "gettrace"]
