@@ -27,7 +27,8 @@ cdef class Actor(Process):
                     raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
                 n += 1
-                counters.received += 1
+                if OBSERVE:
+                    counters.received += 1
                 if type(msg) is Request:
                     try:
                         value = self.receive((<Request>msg).msg)
@@ -93,13 +94,14 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
     p.pid = new_pid()
-    p.pid.born = <float>(coarse_now() - runtime_start)
+    if OBSERVE:
+        p.pid.born = <float>(coarse_now() - runtime_start)
     processes[p.pid] = p
     actors_gc_untrack(p)
     actors_gc_untrack(processes)    # an insertion tracks the table again
     s.nprocs += 1
     s.enqueue(p)
-    if trace_flags:
+    if OBSERVE and trace_flags:
         trace_spawn(p, fn)
     return p
 
@@ -167,7 +169,8 @@ cdef object taken(Process p, msg):
     node), so that if p ends without answering, the asker learns it at
     once."""
     cdef list reqs
-    counters.received += 1
+    if OBSERVE:
+        counters.received += 1
     if type(msg) is Request:
         reqs = p.more().requests
         if reqs is None:
@@ -267,9 +270,12 @@ def receive(match=None, timeout=None, default=NOTSET):
     begin_wait(p, match, t)
     try:
         while True:
-            p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
+            set_waiting(p)
+            p.pflags &= ~(P_TIMED_OUT | P_CHEAP)
             if cheap:
                 p.pflags |= P_CHEAP
+            if OBSERVE and scanned:       # it leaves unmatched mail
+                note_mail(p)
             block(p)
             msg = take_match(p, match, cheap, &scanned)
             if msg is not NOTSET:
@@ -291,8 +297,11 @@ cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     begin_wait(p, m, t)
     try:
         while True:
-            p.pflags |= P_WAITING | P_CHEAP
+            set_waiting(p)
+            p.pflags |= P_CHEAP
             p.pflags &= ~P_TIMED_OUT
+            if OBSERVE and scanned:       # it leaves unmatched mail
+                note_mail(p)
             block(p)
             msg = take_match(p, m, True, &scanned)
             if msg is not NOTSET:
@@ -322,7 +331,8 @@ cdef void end_wait(Process p, double t) noexcept:
     if t > 0 and not p.pflags & P_TIMED_OUT:
         p.sched.stale_timers += 1         # its timer is stale now
     p.matcher = None
-    p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
+    clear_waiting(p)
+    p.pflags &= ~(P_TIMED_OUT | P_CHEAP)
     p.wait_seq += 1
 
 
@@ -366,8 +376,11 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
         p.sched.arm(fd, write)
         p.sched.fd_waiters[fd] = p
     p.matcher = SLEEPING
+    if OBSERVE and p.mailbox:             # its mail waits while it sleeps
+        note_mail(p)
     try:
-        p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_IO_READY)
+        set_waiting(p)
+        p.pflags &= ~(P_TIMED_OUT | P_IO_READY)
         while p.pflags & P_WAITING:
             block(p)
         return bool(p.pflags & P_IO_READY)
@@ -379,7 +392,8 @@ cdef bint wait_event(Process p, double deadline, int fd, bint write) except -1:
         if deadline >= 0 and not p.pflags & P_TIMED_OUT:
             p.sched.stale_timers += 1
         p.matcher = None
-        p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_IO_READY)
+        clear_waiting(p)
+        p.pflags &= ~(P_TIMED_OUT | P_IO_READY)
         p.wait_seq += 1
 
 
@@ -499,7 +513,8 @@ def ask(dest, msg, timeout=5.0):
         w = _ThreadWaiter.__new__(_ThreadWaiter)
         target.sched.post(target, Request(msg, w, None))
         return w.wait(timeout)
-    if target.pflags & P_WAITING and type(target.matcher) is _AskMatch:
+    if OBSERVE and target.pflags & P_WAITING and \
+            type(target.matcher) is _AskMatch:
         refuse_ask_cycle(me, target)      # introspect.pxi
     m = _AskMatch.__new__(_AskMatch)
     m.ref = Ref()
