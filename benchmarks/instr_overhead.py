@@ -6,7 +6,7 @@ cachegrind: what a change to the hot paths costs, without timing noise.
 
 Each row runs peers/peer_actors.py twice under ``valgrind --tool=cachegrind
 --cache-sim=no`` (a small and a large count: start-up cancels out) and
-prints (large - small) / operations, one column per interpreter given
+prints (large - small) / operations (collector off, PYTHONHASHSEED=0), one column per interpreter given
 (default: this one), e.g. the normal install beside the ACTORS_OBSERVE=0
 one that ``bench_overhead.py --setup`` builds.  Instructions are not time
 (cache misses are not in them); they show what a change adds or removes.
@@ -33,8 +33,11 @@ ROWS = (
 def instructions(python, meas, nums):
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
            "--cachegrind-out-file=/dev/null", python,
-           os.path.join(PEERS, "peer_actors.py"), meas] + [str(n) for n in nums]
-    env = dict(os.environ, ACTORS_BACKEND="native")
+           os.path.join(PEERS, "peer_actors.py"), meas] + [str(n) for n in nums] \
+        + ["--no-gc"]
+    # The collector off and hashes fixed: a run's count repeats to a few
+    # instructions per operation.
+    env = dict(os.environ, ACTORS_BACKEND="native", PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)
     proc = subprocess.run(cmd, cwd=PEERS, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
