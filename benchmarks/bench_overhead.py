@@ -167,14 +167,13 @@ def setup(rev):
     archive = subprocess.run(["git", "archive", rev], cwd=ROOT,
                              stdout=subprocess.PIPE, check=True).stdout
     subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     env = dict(os.environ, ACTORS_OBSERVE="0")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-cache-dir",
-                    "--force-reinstall", "--no-deps", src], env=env,
-                   check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", src + "[metrics]"],
-                   env=env, check=True)        # its dependencies, if new
+    pip = [python, "-m", "pip", "install", "-q", "--no-cache-dir"]
+    if os.path.exists(python):            # only actors itself, rebuilt
+        pip += ["--force-reinstall", "--no-deps"]
+    else:
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    subprocess.run(pip + [src + "[metrics]"], env=env, check=True)
     check = subprocess.run([python, "-c", "import actors._backend as b; "
                             "print(b.core._observed())"], cwd=PEERS_DIR,
                            capture_output=True, text=True)

@@ -243,6 +243,36 @@ def _gauges():
             "stack_bytes": tasklets_saved_total()}
 
 
+def _gauges_walk():
+    """_gauges() the slow way, one pass over every live actor: what tests
+    check the kept figures against (stack_bytes here: actors only)."""
+    cdef Process p
+    cdef Py_ssize_t n, largest = 0, queued = 0, waiting = 0, nmsgs = 0
+    cdef Py_ssize_t saved = 0
+    largest_pid = None
+    for v in processes.values():
+        p = <Process>v
+        n = mailbox_len(p)
+        nmsgs += n
+        if n > largest:
+            largest = n
+            largest_pid = p.pid
+        if p.pflags & P_QUEUED:
+            queued += 1
+        elif p.pflags & P_WAITING:
+            waiting += 1
+        saved += tasklet_saved(p)
+    return {"alive": len(processes), "largest_mailbox": largest,
+            "largest_mailbox_pid": largest_pid, "mailbox_messages": nmsgs,
+            "runnable": queued, "waiting": waiting, "stack_bytes": saved}
+
+
+def _mail_noted():
+    """How many actors the schedulers hold in mail_noted (tests)."""
+    cdef Scheduler s
+    return sum(len(s.mail_noted) for s in list(all_scheds) if not s.forked)
+
+
 def _counters():
     """The cumulative counters (counters.pxi, and a few kept elsewhere)."""
     return {"spawned": pid_counter, "sent": counters.sent,
