@@ -204,6 +204,7 @@ def _gauges():
     cdef Process p
     cdef Py_ssize_t n, largest = 0, queued = 0, nmsgs = 0
     cdef long long waiting = 0
+    cdef Py_ssize_t visited = 0     # actors looked at (tests)
     largest_pid = None
     for s in list(all_scheds):
         if s.forked:
@@ -228,6 +229,7 @@ def _gauges():
                 cands.append(p)
         for v in stale:
             forget_mail(<Process>v)
+        visited += len(s.runq) + len(s.mail_noted) + 1
         for v in cands:
             p = <Process>v
             if p.pflags & P_EXITED:
@@ -240,7 +242,7 @@ def _gauges():
     return {"alive": len(processes), "largest_mailbox": largest,
             "largest_mailbox_pid": largest_pid, "mailbox_messages": nmsgs,
             "runnable": queued, "waiting": waiting,
-            "stack_bytes": tasklets_saved_total()}
+            "stack_bytes": tasklets_saved_total(), "visited": visited}
 
 
 def _gauges_walk():
@@ -270,7 +272,11 @@ def _gauges_walk():
 def _mail_noted():
     """How many actors the schedulers hold in mail_noted (tests)."""
     cdef Scheduler s
-    return sum(len(s.mail_noted) for s in list(all_scheds) if not s.forked)
+    cdef Py_ssize_t n = 0
+    for s in list(all_scheds):
+        if not s.forked:
+            n += len(s.mail_noted)
+    return n
 
 
 def _counters():
