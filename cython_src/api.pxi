@@ -270,8 +270,9 @@ def receive(match=None, timeout=None, default=NOTSET):
     begin_wait(p, match, t)
     try:
         while True:
-            set_waiting(p)
-            p.pflags &= ~(P_TIMED_OUT | P_CHEAP)
+            if OBSERVE:                   # (P_WAITING is clear: a running
+                p.sched.nwaiting += 1     # actor never has it)
+            p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
             if cheap:
                 p.pflags |= P_CHEAP
             if OBSERVE and scanned:       # it leaves unmatched mail
@@ -297,9 +298,9 @@ cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     begin_wait(p, m, t)
     try:
         while True:
-            set_waiting(p)
-            p.pflags |= P_CHEAP
-            p.pflags &= ~P_TIMED_OUT
+            if OBSERVE:                   # (as in receive())
+                p.sched.nwaiting += 1
+            p.pflags = (p.pflags | P_WAITING | P_CHEAP) & ~P_TIMED_OUT
             if OBSERVE and scanned:       # it leaves unmatched mail
                 note_mail(p)
             block(p)
