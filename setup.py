@@ -23,7 +23,8 @@ ACTORS_OBSERVE=0          benchmarks only: compile out what observability
                           adds to the hot paths (counters, reductions,
                           scheduler ticks and idle time, the ask-cycle
                           check, the tracing tests); metrics() then reads
-                          zeros.  bench_overhead.py builds its baseline so.
+                          zeros.  bench_overhead.py builds its baseline so
+                          (cython_src/observe.pxi).
 """
 import os
 import platform

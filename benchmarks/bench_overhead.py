@@ -15,9 +15,9 @@ Columns:
              build/overhead/src-noobs and pip-installs it with the switch
              into build/overhead/venv-noobs; --baseline takes any other
              interpreter.  That build is for this comparison only: what
-             reads the compiled-out state (metrics(), info()'s reductions
-             and age, the watchdog's ticks) gets zeros there, and ask
-             cycles are not refused.
+             reads the compiled-out state (metrics()' counters and most
+             gauges, info()'s reductions and age, the watchdog's ticks)
+             gets zeros there, and ask cycles are not refused.
   off        the current install (--current, default: this interpreter),
              nothing opted in.  Observability is then what the core always
              does: per-actor reductions, the C counters (sends, receives,

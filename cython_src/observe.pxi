@@ -3,9 +3,10 @@
 # build time, setup.py): every addition observability makes to the hot
 # paths (counters.pxi's counters, reductions, scheduler ticks and idle
 # time, Pid.born, the ask-cycle check, the tracing tests, the gauges'
-# bookkeeping) is compiled out, and what reads them gets zeros.  A C macro:
-# both builds share one generated C file, and the normal build pays nothing
-# for the switch (the C compiler drops `if (0)` blocks).
+# bookkeeping) is compiled out, and what reads them gets zeros (the
+# mailbox gauges then see only the run queues and the running actors).
+# A C macro: both builds share one generated C file, and the normal build
+# pays nothing for the switch (the C compiler drops `if (0)` blocks).
 cdef extern from *:
     """
     #ifndef ACTORS_OBSERVE
