@@ -270,13 +270,15 @@ def receive(match=None, timeout=None, default=NOTSET):
     begin_wait(p, match, t)
     try:
         while True:
-            if OBSERVE:                   # (P_WAITING is clear: a running
-                p.sched.nwaiting += 1     # actor never has it)
+            if OBSERVE:
+                if scanned:               # it leaves unmatched mail
+                    note_mail(p)
+                # (P_WAITING is clear: a running actor never has it; an
+                # exception out of block() uncounts it there, see end_wait)
+                p.sched.nwaiting += 1
             p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
             if cheap:
                 p.pflags |= P_CHEAP
-            if OBSERVE and scanned:       # it leaves unmatched mail
-                note_mail(p)
             block(p)
             msg = take_match(p, match, cheap, &scanned)
             if msg is not NOTSET:
@@ -299,10 +301,10 @@ cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     try:
         while True:
             if OBSERVE:                   # (as in receive())
+                if scanned:
+                    note_mail(p)
                 p.sched.nwaiting += 1
             p.pflags = (p.pflags | P_WAITING | P_CHEAP) & ~P_TIMED_OUT
-            if OBSERVE and scanned:       # it leaves unmatched mail
-                note_mail(p)
             block(p)
             msg = take_match(p, m, True, &scanned)
             if msg is not NOTSET:
@@ -332,8 +334,9 @@ cdef void end_wait(Process p, double t) noexcept:
     if t > 0 and not p.pflags & P_TIMED_OUT:
         p.sched.stale_timers += 1         # its timer is stale now
     p.matcher = None
-    clear_waiting(p)
-    p.pflags &= ~(P_TIMED_OUT | P_CHEAP)
+    # P_WAITING is clear here, and uncounted, unless an exception left
+    # block(), which uncounted it then: no test on every receive.
+    p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
     p.wait_seq += 1
 
 

@@ -192,6 +192,34 @@ cdef void forget_mail(Process p) noexcept:
     p.sched.mail_noted.discard(p)
 
 
+cdef list mail_candidates(Scheduler s, Py_ssize_t *queued, bint copies):
+    """The actors of s that may hold mail: the running one, the queued ones
+    with mail (queued[0]: how many are queued), the noted ones not queued
+    (those whose mailbox emptied or who died are forgotten here)."""
+    cdef Process p
+    cands = []
+    queued[0] = 0
+    if s.running is not None and not s.running.pflags & P_QUEUED:
+        cands.append(s.running)
+    for v in (list(s.runq) if copies else s.runq):
+        p = <Process>v
+        if p.pflags & P_QUEUED:           # (an exited one is no longer)
+            queued[0] += 1
+            if p.mailbox is not None and actors_dq_len(p.mailbox):
+                cands.append(p)
+    stale = []
+    for v in (list(s.mail_noted) if copies else s.mail_noted):
+        p = <Process>v
+        if p.pflags & P_EXITED or p.mailbox is None or \
+                actors_dq_len(p.mailbox) == 0:
+            stale.append(p)
+        elif not p.pflags & P_QUEUED and p is not s.running:
+            cands.append(p)
+    for v in stale:
+        forget_mail(<Process>v)
+    return cands
+
+
 def _gauges():
     """The gauges, without a walk over every live actor: actors alive is
     the table's size; waiting is kept by set_waiting/wake/clear_waiting
@@ -202,7 +230,7 @@ def _gauges():
     those with mail left unread, never to the parked ones."""
     cdef Scheduler s
     cdef Process p
-    cdef Py_ssize_t n, largest = 0, queued = 0, nmsgs = 0
+    cdef Py_ssize_t n, largest = 0, queued = 0, nmsgs = 0, q = 0
     cdef long long waiting = 0
     cdef Py_ssize_t visited = 0     # actors looked at (tests)
     largest_pid = None
@@ -210,25 +238,14 @@ def _gauges():
         if s.forked:
             continue
         waiting += s.nwaiting
-        cands = []
-        if s.running is not None and not s.running.pflags & P_QUEUED:
-            cands.append(s.running)
-        for v in s.runq:
-            p = <Process>v
-            if p.pflags & P_QUEUED:       # (an exited one is no longer)
-                queued += 1
-                if p.mailbox is not None and actors_dq_len(p.mailbox):
-                    cands.append(p)
-        stale = []
-        for v in s.mail_noted:
-            p = <Process>v
-            if p.pflags & P_EXITED or p.mailbox is None or \
-                    actors_dq_len(p.mailbox) == 0:
-                stale.append(p)
-            elif not p.pflags & P_QUEUED and p is not s.running:
-                cands.append(p)
-        for v in stale:
-            forget_mail(<Process>v)
+        try:
+            cands = mail_candidates(s, &q, False)
+        except RuntimeError:
+            # The run queue or the set changed under the walk (a
+            # collection's finalizer let the scheduler's thread in): again,
+            # over copies.
+            cands = mail_candidates(s, &q, True)
+        queued += q
         visited += len(s.runq) + len(s.mail_noted) + 1
         for v in cands:
             p = <Process>v

@@ -783,6 +783,8 @@ cdef int block(Process p) except -1:
         raise ActorError(FORKED)
     r = switch_to(block_target_ptr(p.sched, p), (), None, None)
     if r == NULL:
+        if OBSERVE:
+            clear_waiting(p)              # thrown out of its wait, unwoken
         return -1
     Py_XDECREF(r)
     if p.pending_exit is not None:
