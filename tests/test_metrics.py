@@ -333,7 +333,8 @@ def test_gauges_kept_through_many_actors():
         actors.sleep(0.1)
         _gauges_agree()
         m = actors.metrics()
-        assert m["stack_bytes"] >= core._gauges_walk()["stack_bytes"] > 0
+        if actors.BACKEND == "native":    # (greenlet's backend: always 0)
+            assert m["stack_bytes"] >= core._gauges_walk()["stack_bytes"] > 0
         for p in pids:
             actors.exit(p, "kill")
         actors.sleep(0.01)
