@@ -19,6 +19,12 @@ ACTORS_BUILD_NATIVE=1     the native core is required: fail if it cannot be
                           built (default: build it when possible)
 ACTORS_SWITCH_STUB=<file in asm/>  overrides the stub the build would pick.
 ACTORS_DEBUG=1            -O0 -g
+ACTORS_OBSERVE=0          benchmarks only: compile out what observability
+                          adds to the hot paths (counters, reductions,
+                          scheduler ticks and idle time, the ask-cycle
+                          check, the tracing tests); metrics() then reads
+                          zeros.  bench_overhead.py builds its baseline so
+                          (cython_src/observe.pxi).
 """
 import os
 import platform
@@ -164,9 +170,15 @@ def extensions():
 
     debug = os.environ.get("ACTORS_DEBUG") == "1"
     args = ["-O0", "-g", "-fno-omit-frame-pointer"] if debug else ["-O2"]
+    macros = []
+    if os.environ.get("ACTORS_OBSERVE", "").strip() == "0":
+        say("ACTORS_OBSERVE=0: observability compiled out (a benchmark "
+            "baseline, not for use)")
+        macros.append(("ACTORS_OBSERVE", "0"))
     stub, why = native_plan()
     exts = [Extension(GREENLET, sources=["cython_src/_core_greenlet.pyx"],
-                      include_dirs=[INCLUDES], extra_compile_args=args)]
+                      include_dirs=[INCLUDES], extra_compile_args=args,
+                      define_macros=macros)]
     if stub is None:
         if native_required():
             sys.exit("actors: ACTORS_BUILD_NATIVE=1 but the native core "
@@ -178,7 +190,8 @@ def extensions():
         exts.insert(0, Extension(NATIVE, sources=["cython_src/_core.pyx",
                                                   "asm/" + stub],
                                  include_dirs=[INCLUDES],
-                                 extra_compile_args=args))
+                                 extra_compile_args=args,
+                                 define_macros=macros))
     return why, cythonize(exts, language_level=3,
                           include_path=["cython_src", INCLUDES],
                           compiler_directives={"binding": False})

@@ -1,7 +1,9 @@
 """actors.metrics(): counters and gauges of this process's actors, and
 their export in Prometheus' text format (prometheus_client, the optional
 `metrics` extra).  Counters are kept by the core as it runs (C adds on
-paths it takes anyway); gauges are computed here, when they are read."""
+paths it takes anyway); so are most gauges, and the mailbox gauges read
+only the actors that can hold mail (introspect.pxi's _gauges): a read
+costs in proportion to the runnable actors, never to the parked ones."""
 import threading
 import time
 
@@ -52,8 +54,9 @@ def metrics():
     letters, supervisor restarts, ask timeouts, ask cycles refused,
     scheduler busy/idle seconds;
     gauges: actors alive, runnable, waiting, run-queue length, largest
-    mailbox (and whose), messages waiting in mailboxes, saved stack bytes,
-    scheduler utilisation (since the previous call);
+    mailbox (and whose), messages waiting in mailboxes, saved stack bytes
+    (of every suspended tasklet), scheduler utilisation (since the previous
+    call);
     per cluster peer: frames and bytes in and out, queued records."""
     from actors import _supervisor
     c = _core._counters()
@@ -138,7 +141,7 @@ def _families(m):
     yield counter("ask_cycles", "ask() calls refused as a cycle",
                   m["ask_cycles"])
     yield gauge("run_queue", "Actors waiting to run", m["run_queue"])
-    yield gauge("stack_bytes", "C stack bytes saved by suspended actors",
+    yield gauge("stack_bytes", "C stack bytes saved by suspended tasklets",
                 m["stack_bytes"])
     yield counter("scheduler_busy_seconds", "Time schedulers ran actors",
                   [((str(s["thread"]),), s["busy_seconds"]) for s in sch],

@@ -9,11 +9,15 @@ with two installs of actors side by side in one run, alternating.
 
 Columns:
 
-  baseline   actors built from the commit before observability landed
-             (BASE_REV, the parent of the first commit that touched
-             cython_src/counters.pxi or introspect.pxi; --setup exports it
-             with `git archive` into build/overhead/ and pip-installs it
-             into a venv there; --baseline takes any other interpreter).
+  baseline   this very tree built with observability compiled out
+             (ACTORS_OBSERVE=0, see setup.py and cython_src/observe.pxi):
+             --setup exports HEAD (or the REV given) with `git archive` into
+             build/overhead/src-noobs and pip-installs it with the switch
+             into build/overhead/venv-noobs; --baseline takes any other
+             interpreter.  That build is for this comparison only: what
+             reads the compiled-out state (metrics()' counters and most
+             gauges, info()'s reductions and age, the watchdog's ticks)
+             gets zeros there, and ask cycles are not refused.
   off        the current install (--current, default: this interpreter),
              nothing opted in.  Observability is then what the core always
              does: per-actor reductions, the C counters (sends, receives,
@@ -46,6 +50,7 @@ machines are shared and noisy.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,8 +60,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PEERS_DIR = os.path.join(HERE, "peers")
 PEER = os.path.join(PEERS_DIR, "peer_actors.py")
-BASE_REV = "6e7ecd2"              # parent of 2d75273 (counters.pxi)
 OUT = os.path.join(ROOT, "build", "overhead")
+NOOBS = "noobs"                   # build/overhead/{src,venv}-noobs
 TARGET = {"off": 2.0, "metrics": 5.0}
 
 # (key, measurement, args, label, higher is better)
@@ -141,35 +146,52 @@ def run_one(column, python, meas, nums, args):
 
 def version_of(python):
     code = ("import actors, actors._backend as b; print(actors.__file__, "
-            "b.BACKEND if hasattr(b, 'BACKEND') else '')")
+            "b.BACKEND if hasattr(b, 'BACKEND') else '', 'observed=%s' % "
+            "getattr(b.core, '_observed', lambda: '?')())")
     proc = subprocess.run([python, "-c", code], cwd=PEERS_DIR,
                           capture_output=True, text=True, timeout=60)
     return proc.stdout.strip() or proc.stderr.strip()[-200:]
 
 
 def setup(rev):
-    """Export rev with git archive and pip-install it into a venv under
-    build/overhead/; returns that venv's python."""
-    src = os.path.join(OUT, "src-" + rev)
-    venv = os.path.join(OUT, "venv-" + rev)
+    """Export rev with git archive and pip-install it, built with
+    ACTORS_OBSERVE=0, into build/overhead/venv-noobs (afresh each time:
+    the baseline must be the tree being measured); returns that venv's
+    python."""
+    src = os.path.join(OUT, "src-" + NOOBS)
+    venv = os.path.join(OUT, "venv-" + NOOBS)
     python = os.path.join(venv, "bin", "python")
-    if not os.path.isdir(src):
-        os.makedirs(src)
-        archive = subprocess.run(["git", "archive", rev], cwd=ROOT,
-                                 stdout=subprocess.PIPE, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-    if not os.path.exists(python):
+    if os.path.isdir(src):
+        shutil.rmtree(src)
+    os.makedirs(src)
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT,
+                             stdout=subprocess.PIPE, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+    env = dict(os.environ, ACTORS_OBSERVE="0")
+    pip = [python, "-m", "pip", "install", "-q", "--no-cache-dir"]
+    if os.path.exists(python):            # only actors itself, rebuilt
+        pip += ["--force-reinstall", "--no-deps"]
+    else:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "-q",
-                        src + "[metrics]"], check=True)
+    subprocess.run(pip + [src + "[metrics]"], env=env, check=True)
+    check = subprocess.run([python, "-c", "import actors._backend as b; "
+                            "print(b.core._observed())"], cwd=PEERS_DIR,
+                           capture_output=True, text=True)
+    if check.stdout.strip() != "False":
+        raise SystemExit("the baseline at %s was not built with "
+                         "ACTORS_OBSERVE=0: %s" % (venv, check.stdout +
+                                                   check.stderr))
+    with open(os.path.join(venv, "ACTORS_REV"), "w") as f:
+        f.write(subprocess.run(["git", "rev-parse", rev], cwd=ROOT,
+                               capture_output=True, text=True).stdout)
     return python
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--setup", nargs="?", const=BASE_REV, metavar="REV",
-                    help="build the baseline install from REV (default %s) "
-                         "and exit" % BASE_REV)
+    ap.add_argument("--setup", nargs="?", const="HEAD", metavar="REV",
+                    help="build the baseline (REV, default HEAD, with "
+                         "ACTORS_OBSERVE=0) and exit")
     ap.add_argument("--baseline", metavar="PYTHON",
                     help="interpreter with the baseline actors (default: "
                          "the venv --setup builds)")
@@ -198,7 +220,7 @@ def main(argv=None):
     if args.setup:
         print(setup(args.setup))
         return 0
-    baseline = args.baseline or os.path.join(OUT, "venv-" + BASE_REV, "bin",
+    baseline = args.baseline or os.path.join(OUT, "venv-" + NOOBS, "bin",
                                              "python")
     if not os.path.exists(baseline):
         ap.error("no baseline interpreter %s: run with --setup first, or "

@@ -43,6 +43,7 @@ if _running != BUILT_FOR:
         "interpreter: python -m pip install --force-reinstall --no-cache-dir "
         "<actors source>" % (BUILT_FOR, _running))
 
+include "observe.pxi"
 include "arena.pxi"
 include "stack.pxi"
 include "chunks.pxi"

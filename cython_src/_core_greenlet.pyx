@@ -7,6 +7,7 @@ Cython and a C compiler do (any CPython >= 3.11; PyPy through cpyext).
 """
 from portable cimport *
 
+include "observe.pxi"
 include "greenlet_shim.pxi"
 include "runtime.pxi"
 

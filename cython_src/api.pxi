@@ -27,7 +27,8 @@ cdef class Actor(Process):
                     raise _ExitSignal(take_exit(self))
                 msg = actors_dq_popleft(self.mailbox)
                 n += 1
-                counters.received += 1
+                if OBSERVE:
+                    counters.received += 1
                 if type(msg) is Request:
                     try:
                         value = self.receive((<Request>msg).msg)
@@ -93,13 +94,14 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     tasklet_prepare(p, s.loop_tasklet)
     p.sched = s
     p.pid = new_pid()
-    p.pid.born = <float>(coarse_now() - runtime_start)
+    if OBSERVE:
+        p.pid.born = <float>(coarse_now() - runtime_start)
     processes[p.pid] = p
     actors_gc_untrack(p)
     actors_gc_untrack(processes)    # an insertion tracks the table again
     s.nprocs += 1
     s.enqueue(p)
-    if trace_flags:
+    if OBSERVE and trace_flags:
         trace_spawn(p, fn)
     return p
 
@@ -167,7 +169,8 @@ cdef object taken(Process p, msg):
     node), so that if p ends without answering, the asker learns it at
     once."""
     cdef list reqs
-    counters.received += 1
+    if OBSERVE:
+        counters.received += 1
     if type(msg) is Request:
         reqs = p.more().requests
         if reqs is None:
@@ -267,6 +270,12 @@ def receive(match=None, timeout=None, default=NOTSET):
     begin_wait(p, match, t)
     try:
         while True:
+            if OBSERVE:
+                if scanned:               # it leaves unmatched mail
+                    note_mail(p)
+                # (P_WAITING is clear: a running actor never has it; an
+                # exception out of block() uncounts it there, see end_wait)
+                p.sched.nwaiting += 1
             p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_CHEAP)
             if cheap:
                 p.pflags |= P_CHEAP
@@ -291,8 +300,11 @@ cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     begin_wait(p, m, t)
     try:
         while True:
-            p.pflags |= P_WAITING | P_CHEAP
-            p.pflags &= ~P_TIMED_OUT
+            if OBSERVE:                   # (as in receive())
+                if scanned:
+                    note_mail(p)
+                p.sched.nwaiting += 1
+            p.pflags = (p.pflags | P_WAITING | P_CHEAP) & ~P_TIMED_OUT
             block(p)
             msg = take_match(p, m, True, &scanned)
             if msg is not NOTSET:
@@ -323,6 +335,8 @@ cdef void end_wait(Process p, double t) noexcept:
     if t >= 0 and not p.pflags & P_TIMED_OUT:
         p.sched.stale_timers += 1         # its timer is stale now
     p.matcher = None
+    # P_WAITING is clear here, and uncounted, unless an exception left
+    # block(), which uncounted it then: no test on every receive.
     p.pflags &= ~(P_WAITING | P_TIMED_OUT | P_CHEAP)
     p.wait_seq += 1
 
@@ -362,10 +376,13 @@ cdef bint wait_event(Process p, double t, int fd, bint write) except -1:
         raise ActorError("another actor already waits for fd %d" % fd)
     begin_wait(p, SLEEPING, t)
     try:
+        if OBSERVE and p.mailbox:         # its mail waits while it sleeps
+            note_mail(p)
         if fd >= 0:
             p.sched.arm(fd, write)
             p.sched.fd_waiters[fd] = p
-        p.pflags = (p.pflags | P_WAITING) & ~(P_TIMED_OUT | P_IO_READY)
+        set_waiting(p)
+        p.pflags &= ~(P_TIMED_OUT | P_IO_READY)
         while p.pflags & P_WAITING:
             block(p)
         return bool(p.pflags & P_IO_READY)
@@ -374,6 +391,7 @@ cdef bint wait_event(Process p, double t, int fd, bint write) except -1:
             del p.sched.fd_waiters[fd]
             if not ONESHOT:
                 p.sched.disarm(fd)
+        clear_waiting(p)
         p.pflags &= ~P_IO_READY
         end_wait(p, t)
 
@@ -496,7 +514,8 @@ def ask(dest, msg, timeout=5.0):
         w = _ThreadWaiter.__new__(_ThreadWaiter)
         target.sched.post(target, Request(msg, w, None))
         return w.wait(timeout)
-    if target.pflags & P_WAITING and type(target.matcher) is _AskMatch:
+    if OBSERVE and target.pflags & P_WAITING and \
+            type(target.matcher) is _AskMatch:
         chain = []                        # askcycle.pxi
         if not refuse_ask_cycle(me, target, chain):
             chain = None

@@ -1,7 +1,8 @@
 # Counters for actors.metrics(), kept in one C struct so that counting on
 # the hot paths is an add on memory already in cache: no Python object, no
-# call, no check.  Gauges (actors alive, run queues, mailboxes) are not
-# kept here: introspect.pxi computes them when they are read.
+# call, no check.  Gauges are read from figures kept on paths that are
+# slow anyway (introspect.pxi's _gauges says which), never from a walk over
+# every live actor.
 
 cdef struct Counters:
     unsigned long long sent           # send() calls

@@ -111,6 +111,10 @@ cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     return 0                              # greenlet does not say
 
 
+cdef inline Py_ssize_t tasklets_saved_total() noexcept:
+    return 0
+
+
 cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
     return 0                              # greenlet's own frame stacks
 

@@ -2,6 +2,7 @@
 # _metrics.py and _top.py build on.  Everything here is computed when it is
 # read; the hot paths only add to counters (counters.pxi), to a tasklet's
 # reductions and set its Pid's born (both in padding: no memory per actor).
+# The gauges of metrics() never walk every live actor (see _gauges).
 
 import sys as _sys
 
@@ -138,8 +139,101 @@ def _table():
     return out
 
 
+# Mail that may wait in a mailbox while its actor neither runs nor sits in
+# a run queue: only an actor that blocks with unmatched messages (a
+# selective receive, an ask, a sleep) or is sent one its wait does not take
+# can hold it.  Both are slow paths (a matcher ran, or the actor is about
+# to switch away); there it is put once (P_NOTED) in its scheduler's
+# mail_noted, which _gauges prunes of actors whose mailbox is empty again
+# and process_exit of the dead.  (An actor switched away through the
+# greenlet API, status "suspended", is not noted: its mail is counted once
+# it runs or waits again.)
+
+cdef int note_mail(Process p) except -1:
+    if not p.pflags & P_NOTED:
+        p.sched.mail_noted.add(p)
+        p.pflags |= P_NOTED
+    return 0
+
+
+cdef void forget_mail(Process p) noexcept:
+    p.pflags &= ~P_NOTED
+    p.sched.mail_noted.discard(p)
+
+
+cdef list mail_candidates(Scheduler s, Py_ssize_t *queued, bint copies):
+    """The actors of s that may hold mail: the running one, the queued ones
+    with mail (queued[0]: how many are queued), the noted ones not queued
+    (those whose mailbox emptied or who died are forgotten here)."""
+    cdef Process p
+    cands = []
+    queued[0] = 0
+    if s.running is not None and not s.running.pflags & P_QUEUED:
+        cands.append(s.running)
+    for v in (list(s.runq) if copies else s.runq):
+        p = <Process>v
+        if p.pflags & P_QUEUED:           # (an exited one is no longer)
+            queued[0] += 1
+            if p.mailbox is not None and actors_dq_len(p.mailbox):
+                cands.append(p)
+    stale = []
+    for v in (list(s.mail_noted) if copies else s.mail_noted):
+        p = <Process>v
+        if p.pflags & P_EXITED or p.mailbox is None or \
+                actors_dq_len(p.mailbox) == 0:
+            stale.append(p)
+        elif not p.pflags & P_QUEUED and p is not s.running:
+            cands.append(p)
+    for v in stale:
+        forget_mail(<Process>v)
+    return cands
+
+
 def _gauges():
-    """Gauges computed by one pass over the live actors."""
+    """The gauges, without a walk over every live actor: actors alive is
+    the table's size; waiting is kept by set_waiting/wake/clear_waiting
+    (process.pxi) per scheduler; stack bytes by the stack copies
+    (stack.pxi).  Mailboxes are read only where mail can be: the actor
+    running, the run queues (runnable: P_QUEUED entries) and mail_noted
+    (above), so a scrape costs in proportion to the runnable actors and
+    those with mail left unread, never to the parked ones."""
+    cdef Scheduler s
+    cdef Process p
+    cdef Py_ssize_t n, largest = 0, queued = 0, nmsgs = 0, q = 0
+    cdef long long waiting = 0
+    cdef Py_ssize_t visited = 0     # actors looked at (tests)
+    largest_pid = None
+    for s in list(all_scheds):
+        if s.forked:
+            continue
+        waiting += s.nwaiting
+        try:
+            cands = mail_candidates(s, &q, False)
+        except RuntimeError:
+            # The run queue or the set changed under the walk (a
+            # collection's finalizer let the scheduler's thread in): again,
+            # over copies.
+            cands = mail_candidates(s, &q, True)
+        queued += q
+        visited += len(s.runq) + len(s.mail_noted) + 1
+        for v in cands:
+            p = <Process>v
+            if p.pflags & P_EXITED:
+                continue
+            n = mailbox_len(p)
+            nmsgs += n
+            if n > largest:
+                largest = n
+                largest_pid = p.pid
+    return {"alive": len(processes), "largest_mailbox": largest,
+            "largest_mailbox_pid": largest_pid, "mailbox_messages": nmsgs,
+            "runnable": queued, "waiting": waiting,
+            "stack_bytes": tasklets_saved_total(), "visited": visited}
+
+
+def _gauges_walk():
+    """_gauges() the slow way, one pass over every live actor: what tests
+    check the kept figures against (stack_bytes here: actors only)."""
     cdef Process p
     cdef Py_ssize_t n, largest = 0, queued = 0, waiting = 0, nmsgs = 0
     cdef Py_ssize_t saved = 0
@@ -159,6 +253,16 @@ def _gauges():
     return {"alive": len(processes), "largest_mailbox": largest,
             "largest_mailbox_pid": largest_pid, "mailbox_messages": nmsgs,
             "runnable": queued, "waiting": waiting, "stack_bytes": saved}
+
+
+def _mail_noted():
+    """How many actors the schedulers hold in mail_noted (tests)."""
+    cdef Scheduler s
+    cdef Py_ssize_t n = 0
+    for s in list(all_scheds):
+        if not s.forked:
+            n += len(s.mail_noted)
+    return n
 
 
 def _counters():
@@ -429,6 +533,12 @@ def _top(int col, Py_ssize_t n):
     finally:
         PyMem_Free(keys)
     return [e[1] for e in out]
+
+
+def _observed():
+    """False in a build made with ACTORS_OBSERVE=0 (benchmarks only: the
+    counters, reductions, ticks and gauges' bookkeeping read zeros)."""
+    return bool(OBSERVE)
 
 
 def _alive():

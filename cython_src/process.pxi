@@ -69,6 +69,7 @@ cdef enum:
     P_MATCHING = 512    # running a receive predicate: no receive/sleep now
     P_CHEAP = 1024      # its receive's matcher runs no user code
     P_TRACED = 2048     # actors.trace() reports its events (introspect.pxi)
+    P_NOTED = 4096      # in its scheduler's mail_noted (introspect.pxi)
 
 cdef long long pid_counter = 0
 cdef long long ref_counter = 0
@@ -427,7 +428,7 @@ cdef int deliver(Process p, msg) except -1:
         # its end (process_exit): untracked, like p (gc_quiet.h).
         actors_gc_untrack(p.mailbox)
     actors_dq_append(p.mailbox, msg)
-    if p.pflags & P_TRACED:
+    if OBSERVE and p.pflags & P_TRACED:
         trace_deliver(p, msg)
     if p.pflags & P_WAITING:
         m = p.matcher
@@ -435,14 +436,32 @@ cdef int deliver(Process p, msg) except -1:
                 matches(m, msg) if type(m) is _AskMatch
                 else type_matches(m, msg))):
             wake(p)
+        elif OBSERVE and not p.pflags & P_NOTED:
+            note_mail(p)                  # it waits on with mail unread
     elif p.pflags & P_CLASS and not tasklet_active(p):
         p.sched.enqueue(p)                # not in a batch: start one
     return 0
 
 
 cdef inline void wake(Process p) noexcept:
+    if OBSERVE:
+        p.sched.nwaiting -= 1             # (p waits: P_WAITING is set)
     p.pflags &= ~P_WAITING
     p.sched.enqueue(p)
+
+
+cdef inline void set_waiting(Process p) noexcept:
+    """P_WAITING set, counted in its scheduler's nwaiting (the `waiting`
+    gauge), as wake() and clear_waiting() uncount it."""
+    if OBSERVE and not p.pflags & P_WAITING:
+        p.sched.nwaiting += 1
+    p.pflags |= P_WAITING
+
+
+cdef inline void clear_waiting(Process p) noexcept:
+    if OBSERVE and p.pflags & P_WAITING:
+        p.sched.nwaiting -= 1
+    p.pflags &= ~P_WAITING
 
 
 def send(dest, msg):
@@ -453,9 +472,10 @@ def send(dest, msg):
 
 cdef int send_to(Process p, dest, msg) except -1:
     """send() once dest is looked up: p is its local actor, or None."""
-    counters.sent += 1
-    if trace_flags:
-        trace_send(dest, msg)
+    if OBSERVE:
+        counters.sent += 1
+        if trace_flags:
+            trace_send(dest, msg)
     if p is None:
         pid = resolve(dest)
         if pid is not None and (<Pid>pid).node != 0 and remote_router is not None:
@@ -484,12 +504,16 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
     again by every linked actor it takes down)."""
     cdef _Extra x = p.extra
     p.pflags |= P_EXITED
-    p.pflags &= ~(P_WAITING | P_QUEUED)
-    counters.exits += 1
-    if crashed or reason is not "normal":
-        count_exit(reason, crashed)       # introspect.pxi
-    if p.pflags & P_TRACED:
-        trace_exit(p, reason)
+    clear_waiting(p)
+    p.pflags &= ~P_QUEUED
+    if OBSERVE:
+        counters.exits += 1
+        if crashed or reason is not "normal":
+            count_exit(reason, crashed)   # introspect.pxi
+        if p.pflags & P_NOTED:
+            forget_mail(p)
+        if p.pflags & P_TRACED:
+            trace_exit(p, reason)
     try:
         processes.pop(p.pid, None)
         actors_gc_retrack(p)
@@ -640,7 +664,7 @@ def link(dest):
     cdef Process other = lookup(pid)
     if pid == me.pid:
         return
-    if trace_flags:
+    if OBSERVE and trace_flags:
         trace_link(me, pid)
     if other is None and pid.node != 0 and remote_router is not None:
         if me.more().links is None:

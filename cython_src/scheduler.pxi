@@ -146,6 +146,10 @@ cdef class Scheduler:
     # introspect.pxi: actors resumed (the watchdog's tick), seconds asleep
     # in the poller, the thread, when it started
     cdef unsigned long long ticks
+    # introspect.pxi's gauges: actors with P_WAITING set; actors that may
+    # hold mail while neither running nor queued (P_NOTED)
+    cdef long long nwaiting
+    cdef set mail_noted
     cdef int handoffs           # direct handoffs left before the loop runs
     cdef Process running        # the actor resumed last (loop or handoff)
     cdef double idle
@@ -160,6 +164,8 @@ cdef class Scheduler:
         # would only read their headers.  stop_scheduler empties it, so no
         # cycle through it outlives the scheduler's run.
         actors_gc_untrack(self.runq)
+        self.mail_noted = set()           # untracked too, for the same reason
+        actors_gc_untrack(self.mail_noted)
         self.timers = []
         self.new_waits = []
         self.old_waits = []
@@ -363,7 +369,8 @@ cdef class Scheduler:
         if p.pflags & P_EXITED:
             return 0
         self.budget = BUDGET
-        self.ticks += 1
+        if OBSERVE:
+            self.ticks += 1
         self.handoffs = HANDOFFS
         self.running = p
         r = switch_to(p, (), None, None)
@@ -371,7 +378,8 @@ cdef class Scheduler:
         # handed the CPU to (block_target), which is `running` now.
         p = self.running
         self.running = None
-        p.reductions += BUDGET + 1 - self.budget
+        if OBSERVE:
+            p.reductions += BUDGET + 1 - self.budget
         if r == NULL:
             return -1
         Py_XDECREF(r)
@@ -409,12 +417,13 @@ cdef class Scheduler:
         # a far deadline costs one extra wake-up a day.
         timeout = -1.0 if deadline < 0 else \
             min(max(0.0, deadline - now()), LONGEST_WAIT)
-        cdef double t0 = now()
+        cdef double t0 = now() if OBSERVE else 0.0
         if ONESHOT:
             events = self.poller.poll(timeout)
         else:
             events = self.poller.poll(None if timeout < 0 else timeout * 1000)
-        self.idle += now() - t0
+        if OBSERVE:
+            self.idle += now() - t0
         self.sleeping = False
         self.last_poll = coarse_now()
         for fd, mask in events:
@@ -687,6 +696,7 @@ cdef void stop_scheduler(Scheduler s) noexcept:
     s.new_waits.clear()
     s.old_waits.clear()
     s.runq.clear()                    # untracked: no cycle may stay in it
+    s.mail_noted.clear()
     s.close()
 
 
@@ -734,6 +744,7 @@ def _after_fork_child():
         except BaseException:
             pass
         s.runq.clear()
+        s.mail_noted.clear()
         s.timers = []
         s.inbox.clear()
         s.fd_waiters.clear()
@@ -778,6 +789,8 @@ cdef int block(Process p) except -1:
         raise ActorError(FORKED)
     r = switch_to(block_target_ptr(p.sched, p), (), None, None)
     if r == NULL:
+        if OBSERVE:
+            clear_waiting(p)              # thrown out of its wait, unwoken
         return -1
     Py_XDECREF(r)
     if p.pending_exit is not None:
@@ -803,9 +816,10 @@ cdef TaskletBase block_target(Scheduler s, Process p):
     actors_dq_popleft(runq)
     q.pflags &= ~P_QUEUED
     s.handoffs -= 1
-    p.reductions += BUDGET + 1 - s.budget
+    if OBSERVE:
+        p.reductions += BUDGET + 1 - s.budget
+        s.ticks += 1
     s.budget = BUDGET
-    s.ticks += 1
     s.running = q
     return q
 

@@ -33,6 +33,11 @@ cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     return t.stack.saved
 
 
+cdef inline Py_ssize_t tasklets_saved_total() noexcept:
+    """Bytes of C stack every suspended tasklet of the process keeps."""
+    return saved_total
+
+
 cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
     """Bytes of t's root frame-stack chunk (0 if none)."""
     return 0 if t.chunk == NULL else <Py_ssize_t>actors_chunk_bytes(t.chunk)

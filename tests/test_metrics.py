@@ -200,3 +200,165 @@ def test_remote_info_and_stack_three_nodes(cluster):  # noqa: F811
         n.signal(signal.SIGTERM)
     for n in (b, c):
         assert n.wait() == 0, n.describe()
+
+
+# -- the gauges are kept, not walked: each against a walk over every actor ----
+
+def _gauges_agree(**expect):
+    """metrics()'s gauges equal the same figures computed by a walk over
+    every live actor (core._gauges_walk), and those given."""
+    from actors._backend import core
+    m = actors.metrics()
+    walk = core._gauges_walk()
+    got = {"largest_mailbox": m["largest_mailbox"],
+           "largest_mailbox_pid": m["largest_mailbox_pid"],
+           "mailbox_messages": m["mailbox_messages"],
+           "runnable": m["actors_runnable"], "waiting": m["actors_waiting"],
+           "alive": m["actors_alive"]}
+    want = {k: walk[k] for k in got}
+    if want["largest_mailbox"] == 0:
+        want["largest_mailbox_pid"] = None
+    assert got == want
+    for k, v in expect.items():
+        assert got[k] == v, (k, got)
+    return m
+
+
+def test_largest_mailbox_selective_receive():
+    """A selective receive that leaves messages: counted while they wait,
+    not once they are consumed, nor once the actor is gone."""
+    from actors._backend import core
+
+    def selective():
+        actors.receive(lambda m: m == "go")          # a predicate
+        for _ in range(5):
+            actors.receive()
+        actors.receive(lambda m: m == "end")
+
+    def typed():
+        actors.receive(str)                          # a cheap matcher
+        actors.receive(lambda m: m == "end")
+
+    def main():
+        sel = actors.spawn(selective)
+        typ = actors.spawn(typed)
+        actors.sleep(0.01)
+        _gauges_agree(largest_mailbox=0, mailbox_messages=0, waiting=2)
+        for i in range(5):
+            actors.send(sel, i)           # each wakes it: none matches
+        for i in range(3):
+            actors.send(typ, i)           # none wakes it
+        actors.sleep(0.01)
+        _gauges_agree(largest_mailbox=5, largest_mailbox_pid=sel,
+                      mailbox_messages=8, waiting=2)
+        actors.send(sel, "go")            # it takes "go", then the five
+        actors.sleep(0.01)
+        _gauges_agree(largest_mailbox=3, largest_mailbox_pid=typ,
+                      mailbox_messages=3, waiting=2)
+        assert core._mail_noted() == 1    # sel pruned by that scrape
+        actors.exit(typ, "kill")          # it dies with three unread
+        actors.sleep(0.01)
+        assert core._mail_noted() == 0    # forgotten at its exit
+        _gauges_agree(largest_mailbox=0, mailbox_messages=0, waiting=1)
+        actors.send(sel, "end")
+        actors.sleep(0.01)
+        _gauges_agree(largest_mailbox=0, waiting=0)
+    actors.run(main)
+
+
+def test_gauges_sleep_ask_and_runnable():
+    """Mail sent to a sleeping actor and to one waiting in ask(); actors
+    spawned but not run yet (runnable) and their figures."""
+    from actors._backend import core
+
+    def asker(target):
+        actors.receive()                  # "ask now"
+        try:
+            actors.ask(target, "?", timeout=0.2)
+        except actors.Timeout:
+            pass
+        actors.receive(lambda m: m == "end")
+
+    def main():
+        sleeper = actors.spawn(actors.sleep, 100)
+        mute = actors.spawn(actors.receive, lambda m: m == "end")
+        a = actors.spawn(asker, mute)
+        actors.sleep(0.01)
+        for i in range(4):
+            actors.send(sleeper, i)
+        actors.send(a, "ask now")
+        actors.sleep(0.01)                # a waits for the reply now
+        for i in range(6):
+            actors.send(a, i)             # not the reply: unread
+        _gauges_agree(largest_mailbox=6, largest_mailbox_pid=a,
+                      mailbox_messages=11, waiting=3)  # (mute has "?")
+        fresh = [actors.spawn(parked) for _ in range(3)]
+        actors.send(fresh[0], "x")        # runnable, with mail
+        _gauges_agree(runnable=3, largest_mailbox=6, mailbox_messages=12)
+        actors.sleep(0.3)                 # a's ask timed out; fresh[0]
+        _gauges_agree(largest_mailbox=6, largest_mailbox_pid=a,  # ended
+                      mailbox_messages=4 + 1 + 6, waiting=5)
+        for p in (sleeper, mute, a) + tuple(fresh[1:]):
+            actors.exit(p, "kill")
+        actors.sleep(0.01)
+        _gauges_agree(largest_mailbox=0, mailbox_messages=0, waiting=0)
+        assert core._mail_noted() == 0
+    actors.run(main)
+
+
+def test_gauges_kept_through_many_actors():
+    """Parked, woken, timed-out and killed actors in numbers: the kept
+    waiting count and mailboxes match a walk at every step, and the saved
+    stack bytes are at least the actors' own (the kept figure also counts
+    the few other suspended tasklets, such as greenlets)."""
+    from actors._backend import core
+
+    def waiter(i):
+        if i % 3 == 0:
+            actors.receive(timeout=0.01, default=None)
+        elif i % 3 == 1:
+            actors.receive(lambda m: m == "never", timeout=0.05, default=None)
+        actors.receive()
+
+    def main():
+        pids = [actors.spawn(waiter, i) for i in range(300)]
+        _gauges_agree(runnable=300)
+        actors.sleep(0.001)
+        _gauges_agree()
+        for p in pids[::7]:
+            actors.send(p, "x")
+        for p in pids[1::5]:
+            actors.send(p, "y")
+        _gauges_agree()
+        actors.sleep(0.1)
+        _gauges_agree()
+        m = actors.metrics()
+        if actors.BACKEND == "native":    # (greenlet's backend: always 0)
+            assert m["stack_bytes"] >= core._gauges_walk()["stack_bytes"] > 0
+        for p in pids:
+            actors.exit(p, "kill")
+        actors.sleep(0.01)
+        _gauges_agree(waiting=0, mailbox_messages=0, alive=1)
+    actors.run(main)
+
+
+def test_scrape_reads_no_parked_actor():
+    """A scrape looks at the running actor, the run queue and the actors
+    noted with unread mail, not at the parked ones: 20,000 parked actors
+    (two with mail left by a selective receive) cost it a few visits."""
+    from actors._backend import core
+
+    def main():
+        pids = [actors.spawn(parked) for _ in range(20000)]
+        picky = [actors.spawn(actors.receive, str) for _ in range(2)]
+        actors.sleep(0.01)
+        for p in picky:
+            actors.send(p, 1)
+            actors.send(p, 2)
+        g = core._gauges()
+        assert g["visited"] <= 5, g
+        assert g["waiting"] == 20002 and g["largest_mailbox"] == 2
+        assert g["mailbox_messages"] == 4
+        for p in pids + picky:
+            actors.exit(p, "kill")
+    actors.run(main)
