@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Actor benchmarks: the actors runtime against Erlang/OTP, Go, gevent,
-asyncio, raw greenlet and Pykka, side by side in one run.
+asyncio, raw greenlet and Pykka, side by side in one run, with the CPython
+floor under the message rows.
 
 One command runs every peer and prints a markdown table, the ratios to
 Erlang and PASS/MISS for the targets of issue 3::
@@ -29,6 +30,12 @@ Measurements (the same programs for every peer, in benchmarks/peers/):
   ring      N actors in a circle pass one token LAPS times around.
   mailbox   one receiver, SENDERS actors each sending PER_SENDER messages.
 
+The "CPython floor" column (peers/peer_floor.py) runs the actors peer's own
+Python for ping-pong, ask and the ring with every actors call replaced by a
+builtin that does nothing: what the interpreter alone spends per round
+trip or message.  Where the floor itself misses a target, the result says
+so: no runtime on that interpreter can meet it.
+
 Every figure comes from a fresh process: Python peers run
 ``peers/peer_<name>.py``, Erlang runs ``peers/peer_erlang.erl`` (compiled
 with erlc into a temporary directory) under ``erl +S 1 -noshell``, Go runs
@@ -51,24 +58,28 @@ from _memory import mem_available  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(HERE, "peers")
 
-PEERS = ("actors", "erlang", "go", "gevent", "asyncio", "greenlet", "pykka")
+PEERS = ("actors", "erlang", "go", "gevent", "asyncio", "greenlet", "pykka",
+         "floor")
+ALL_BUT_FLOOR = PEERS[:-1]
 # The actors runtime with the collector off while timing: a column of its
 # own with --gc both (not a peer one can pick with --peers).
 NOGC = "actors-nogc"
 LABEL = {"actors": "actors", "erlang": "Erlang", "go": "Go",
          "gevent": "gevent", "asyncio": "asyncio", "greenlet": "greenlet",
-         "pykka": "Pykka", NOGC: "actors, gc off"}
-PYTHON_PEERS = ("actors", "gevent", "asyncio", "greenlet", "pykka", NOGC)
+         "pykka": "Pykka", "floor": "CPython floor", NOGC: "actors, gc off"}
+PYTHON_PEERS = ("actors", "gevent", "asyncio", "greenlet", "pykka", "floor",
+                NOGC)
 
 MEASUREMENTS = ("skynet", "pingpong", "ask", "park", "idle", "ring",
                 "mailbox")
 APPLIES = {
     "skynet": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet"),
     "pingpong": PEERS,
-    "ask": ("actors", "erlang", "pykka"),
-    "park": PEERS,
+    "ask": ("actors", "erlang", "pykka", "floor"),
+    "park": ALL_BUT_FLOOR,
     "idle": ("actors", "erlang"),
-    "ring": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet"),
+    "ring": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet",
+             "floor"),
     "mailbox": ("actors", "erlang", "go", "gevent", "asyncio", "greenlet"),
 }
 for _m in APPLIES:
@@ -222,6 +233,9 @@ class Peers:
         return self._prepare_actors()
 
     def _prepare_asyncio(self):
+        return None
+
+    def _prepare_floor(self):
         return None
 
     def _prepare_erlang(self):
@@ -472,6 +486,10 @@ def render(results, used, params, peers, args):
             cells.append("%.2f×" % (ours / nogc) if ours is not None and nogc
                          else "—")
         target, result = verdict(key, ours, erl, nogc)
+        floor = values.get("floor")
+        if result == "MISS" and floor is not None and \
+                verdict(key, floor, erl)[1] == "MISS":
+            result = "MISS (the floor: %.2f×)" % (floor / erl)
         if "error" in (results.get(("actors", meas)) or {}):
             result = "ERROR"
         cells += [target, result]
