@@ -951,7 +951,7 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     st.use_tracing = actors_pystate_tracing(ts)
     if cur.start != NULL:                 # a dying tasklet keeps nothing
         if st.current.chunk != NULL:      # did its frames outgrow the root?
-            actors_chunk_learn(ts, st.current.chunk)
+            actors_chunk_learn(ts, st.current.chunk, CHUNK_SIZE)
         actors_pystate_save(&st.current.pystate, ts)
     st.origin = st.current
     st.target = target
@@ -1036,9 +1036,7 @@ cdef void tasklet_main(Switch *sw) noexcept:
 
 cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
     """A new root frame-stack chunk for self, its size in its header."""
-    cdef size_t size = CHUNK_SIZE
-    if actors_hints_seen:
-        size = chunk_size_for(self.first_callable())
+    cdef size_t size = chunk_size_for(self.first_callable())
     cdef actors_chunk *chunk = chunk_alloc(size)
     if chunk != NULL:
         actors_chunk_set_bytes(chunk, size)

@@ -59,4 +59,4 @@ cdef inline object tasklet_frame(TaskletBase t):
 
 cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
     """Bytes of t's root frame-stack chunk (0 if it holds none)."""
-    return CHUNK_SIZE if t.chunk != NULL else 0
+    return actors_chunk_bytes(t.chunk) if t.chunk != NULL else 0

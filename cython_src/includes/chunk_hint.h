@@ -63,6 +63,29 @@ actors_callable_code(PyObject *fn)
     return PyFunction_Check(fn) ? PyFunction_GET_CODE(fn) : NULL;
 }
 
+/* Root chunk bytes that hold the first frame of `fn` (a function or a
+ * method of one) and nothing more, or 0 when fn has no code object: the
+ * chunk's header, data[0] (skipped, see actors_common_start), the frame's
+ * co_framesize words and one more (CPython pushes a frame only when its
+ * top stays strictly below the chunk's limit).  Calls it makes while it
+ * runs go to an overflow chunk (arena.pxi keeps a few for reuse); one that
+ * parks deeper teaches a bigger root (actors_chunk_learn). */
+static inline size_t
+actors_chunk_first_frame(PyObject *fn)
+{
+    PyCodeObject *code = (PyCodeObject *)actors_callable_code(fn);
+    size_t words;
+    if (code == NULL)
+        return 0;
+#if PY_VERSION_HEX >= 0x030C0000
+    words = (size_t)code->co_framesize;
+#else   /* 3.11 computes it at each call (_PyEvalFramePushAndInit) */
+    words = (size_t)(code->co_nlocalsplus + code->co_stacksize)
+            + FRAME_SPECIALS_SIZE;
+#endif
+    return offsetof(_PyStackChunk, data) + (2 + words) * sizeof(PyObject *);
+}
+
 /* Root chunk bytes recorded for starting `fn` (a function or a method of
  * one), or 0. */
 static inline size_t
@@ -95,19 +118,54 @@ actors_frame_code(struct _PyInterpreterFrame *f)
 #endif
 }
 
+/* Record on code that its tasklets want a root of `need` bytes (hints
+ * only grow). */
+static inline void
+actors_chunk_record(PyObject *code, size_t need)
+{
+    void *extra = NULL;
+    if (ACTORS_CODE_GET_EXTRA(code, actors_hint_index, &extra) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    if ((size_t)(uintptr_t)extra >= need)
+        return;
+    if (ACTORS_CODE_SET_EXTRA(code, actors_hint_index,
+                              (void *)(uintptr_t)need) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    actors_hints_seen = 1;
+}
+
 /* The running tasklet, whose root chunk is `root`, is being suspended with
  * the thread's frame stack in ts: if its frames spilled past the root,
- * record the room they take on its first frame's code object. */
+ * record the room they take on its first frame's code object.  If they
+ * spilled only while it ran and came back (CPython left the root's `top`
+ * set when it pushed a chunk above it), its function calls past its own
+ * frame as it works: later tasklets of it get `roomy` bytes (the default
+ * root), so that those calls stay in the root. */
 static inline void
-actors_chunk_learn(PyThreadState *ts, actors_chunk *root)
+actors_chunk_learn(PyThreadState *ts, actors_chunk *root, size_t roomy)
 {
     _PyStackChunk *c = ts->datastack_chunk, *above = NULL;
     struct _PyInterpreterFrame *first;
     PyObject *code;
-    void *extra = NULL;
     size_t slots, need;
-    if (c == root || actors_hint_index < 0)
+    if (actors_hint_index < 0)
         return;
+    if (c == root) {
+        if (root->top == 0)
+            return;                      /* never left the root */
+        root->top = 0;                   /* learnt once (CPython sets it
+                                            again when it next spills) */
+        if (root->size >= roomy || ts->datastack_top <= &root->data[1])
+            return;
+        code = actors_frame_code((struct _PyInterpreterFrame *)&root->data[1]);
+        if (code != NULL && PyCode_Check(code))
+            actors_chunk_record(code, roomy);
+        return;
+    }
     /* Slots in use: the current chunk up to the top, each one below up to
      * the top CPython recorded in it when it pushed the next. */
     slots = (size_t)(ts->datastack_top - c->data);
@@ -130,18 +188,7 @@ actors_chunk_learn(PyThreadState *ts, actors_chunk *root)
     need += need / 4;                    /* room for a little variation */
     if (need > ACTORS_CHUNK_HINT_MAX)
         return;
-    if (ACTORS_CODE_GET_EXTRA(code, actors_hint_index, &extra) < 0) {
-        PyErr_Clear();
-        return;
-    }
-    if ((size_t)(uintptr_t)extra >= need)
-        return;
-    if (ACTORS_CODE_SET_EXTRA(code, actors_hint_index,
-                              (void *)(uintptr_t)need) < 0) {
-        PyErr_Clear();
-        return;
-    }
-    actors_hints_seen = 1;
+    actors_chunk_record(code, need < roomy ? roomy : need);
 }
 
 #else   /* no native interpreter state: no chunks, no hints */
@@ -149,8 +196,10 @@ static inline void actors_chunk_hint_init(void) {}
 static inline size_t actors_chunk_bytes(actors_chunk *c) { (void)c; return 0; }
 static inline void actors_chunk_set_bytes(actors_chunk *c, size_t n) { (void)c; (void)n; }
 static inline size_t actors_chunk_hint(PyObject *fn) { (void)fn; return 0; }
-static inline void actors_chunk_learn(PyThreadState *ts, actors_chunk *r)
-{ (void)ts; (void)r; }
+static inline size_t actors_chunk_first_frame(PyObject *fn) { (void)fn; return 0; }
+static inline void actors_chunk_learn(PyThreadState *ts, actors_chunk *r,
+                                      size_t roomy)
+{ (void)ts; (void)r; (void)roomy; }
 #endif
 
 #endif
