@@ -20,7 +20,7 @@ interpreter in a chroot can write them too).
 
 Targets (issue 8): on every version switch <= 0.5x greenlet's, RSS per
 parked tasklet <= 2 KB, skynet <= 1.0x Erlang, and no row more than 1.3x
-slower than the baseline.
+slower than the baseline (the timed rows: RSS has its own target).
 """
 import argparse
 import json
@@ -88,7 +88,7 @@ def table(labels, data):
     head = ["version"]
     for key, _, _, name in ROWS:
         head += [name + " (actors / greenlet)"]
-    head += ["skynet / Erlang", "worst row / " + labels[0]]
+    head += ["skynet / Erlang", "slowest timed row / " + labels[0]]
     lines = ["| " + " | ".join(head) + " |",
              "|" + "---|" * len(head)]
     verdicts = []
@@ -108,7 +108,7 @@ def table(labels, data):
             ratio = ("%.2f×" % (ours / theirs)) if theirs else "—"
             cells.append("%s / %s (%s)" % (fmt.format(ours),
                          fmt.format(theirs) if theirs else "—", ratio))
-            if b:
+            if b and key != "park_rss":   # "slower": the timed rows
                 worst = max(worst or 0, ours / b)
             if key == "switch_ns" and theirs:
                 verdicts.append((label, "switch ≤ 0.5× greenlet",
