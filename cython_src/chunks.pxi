@@ -7,19 +7,17 @@
 # (seen when one is suspended) gets CHUNK_SIZE-byte roots from then on, so
 # only functions that never do (a receive loop calling nothing in Python,
 # a parked greenlet) keep the tight root.  ACTORS_CHUNK_SIZE, when set, is
-# every root's minimum.  Frames that do not
-# fit overflow into chunks CPython allocates and frees itself (arena.pxi
-# keeps a few of those for reuse, so a call crossing the line is cheap).
+# every root's minimum.  Frames that do not fit overflow into chunks
+# CPython allocates and frees itself (arena.pxi keeps a few of those for
+# reuse, so a call crossing the line is cheap).
 
 import os
 
 cdef extern from "chunk_hint.h":
-    int actors_hints_seen
     void actors_chunk_hint_init()
     size_t actors_chunk_bytes(actors_chunk *c)
     void actors_chunk_set_bytes(actors_chunk *c, size_t size)
-    size_t actors_chunk_hint(PyObject *fn)
-    size_t actors_chunk_first_frame(PyObject *fn)
+    size_t actors_chunk_want(PyObject *fn)
     void actors_chunk_learn(PyThreadState *ts, actors_chunk *root,
                             size_t roomy)
 
@@ -35,11 +33,9 @@ actors_chunk_hint_init()
 
 cdef inline size_t chunk_size_for(PyObject *fn) noexcept:
     """Bytes for the root chunk of a tasklet that starts by calling fn."""
-    cdef size_t size = actors_chunk_hint(fn) if actors_hints_seen else 0
+    cdef size_t size = actors_chunk_want(fn)
     if size == 0:
-        size = actors_chunk_first_frame(fn) if fn != NULL else 0
-        if size == 0:
-            size = CHUNK_SIZE
+        size = CHUNK_SIZE
     return block_size(size if size > CHUNK_MIN else CHUNK_MIN)
 
 

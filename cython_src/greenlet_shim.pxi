@@ -130,10 +130,6 @@ cdef object tasklet_frame(TaskletBase t):
     return t.gr.gr_frame
 
 
-cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
-    return 0                              # greenlet's frames are its own
-
-
 cdef TaskletBase tasklet_current(_ThreadState st):
     """st.current, unless a greenlet switch we did not make put another
     greenlet in charge: that one is no actor (a fresh TaskletBase)."""

@@ -102,7 +102,7 @@ def _info(pid):
                         else [],
         "age": max(0.0, coarse_now() - runtime_start - p.pid.born),
         "memory": {"object": obj, "stack": tasklet_saved(p),
-                   "chunk": tasklet_chunk_bytes(p), "mailbox": mb_bytes,
+                   "chunk": tasklet_root_chunk(p), "mailbox": mb_bytes,
                    "extra": extra_bytes},
         "frame": tasklet_frame(p),
         "thread": p.sched.ident,
@@ -135,7 +135,7 @@ def _table():
         p = <Process>v
         out.append((p.pid, p.reductions, mailbox_len(p), t - p.pid.born,
                     _sys.getsizeof(p) + tasklet_saved(p) +
-                    tasklet_chunk_bytes(p)))
+                    tasklet_root_chunk(p)))
     return out
 
 
@@ -482,7 +482,7 @@ cdef inline double table_key(Process p, int col, double t):
     if col == 3:
         return t - p.pid.born
     if col == 4:
-        return tasklet_saved(p) + tasklet_chunk_bytes(p)
+        return tasklet_saved(p) + tasklet_root_chunk(p)
     return <double>p.pid.id
 
 

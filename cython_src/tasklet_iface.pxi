@@ -56,7 +56,3 @@ cdef inline object tasklet_frame(TaskletBase t):
         return None
     return actors_pystate_frame(&t.pystate, PyThreadState_Get())
 
-
-cdef inline Py_ssize_t tasklet_chunk_bytes(TaskletBase t) noexcept:
-    """Bytes of t's root frame-stack chunk (0 if it holds none)."""
-    return actors_chunk_bytes(t.chunk) if t.chunk != NULL else 0

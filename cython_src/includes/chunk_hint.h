@@ -63,20 +63,29 @@ actors_callable_code(PyObject *fn)
     return PyFunction_Check(fn) ? PyFunction_GET_CODE(fn) : NULL;
 }
 
-/* Root chunk bytes that hold the first frame of `fn` (a function or a
- * method of one) and nothing more, or 0 when fn has no code object: the
- * chunk's header, data[0] (skipped, see actors_common_start), the frame's
- * co_framesize words and one more (CPython pushes a frame only when its
- * top stays strictly below the chunk's limit).  Calls it makes while it
- * runs go to an overflow chunk (arena.pxi keeps a few for reuse); one that
- * parks deeper teaches a bigger root (actors_chunk_learn). */
+/* Root chunk bytes for a tasklet that starts by calling `fn` (a function
+ * or a method of one): what an earlier tasklet of it recorded
+ * (actors_chunk_learn), else room for its first frame and nothing more:
+ * the chunk's header, data[0] (skipped, see actors_common_start), the
+ * frame's co_framesize words and one more (CPython pushes a frame only
+ * when its top stays strictly below the chunk's limit).  Calls it makes
+ * while it runs go to an overflow chunk (arena.pxi keeps a few for reuse).
+ * 0 when fn has no code object. */
 static inline size_t
-actors_chunk_first_frame(PyObject *fn)
+actors_chunk_want(PyObject *fn)
 {
-    PyCodeObject *code = (PyCodeObject *)actors_callable_code(fn);
+    PyCodeObject *code;
+    void *extra = NULL;
     size_t words;
-    if (code == NULL)
+    if (fn == NULL || (code = (PyCodeObject *)actors_callable_code(fn)) == NULL)
         return 0;
+    if (actors_hints_seen) {
+        if (ACTORS_CODE_GET_EXTRA((PyObject *)code, actors_hint_index,
+                                  &extra) < 0)
+            PyErr_Clear();
+        else if (extra != NULL)
+            return (size_t)(uintptr_t)extra;
+    }
 #if PY_VERSION_HEX >= 0x030C0000
     words = (size_t)code->co_framesize;
 #else   /* 3.11 computes it at each call (_PyEvalFramePushAndInit) */
@@ -84,24 +93,6 @@ actors_chunk_first_frame(PyObject *fn)
             + FRAME_SPECIALS_SIZE;
 #endif
     return offsetof(_PyStackChunk, data) + (2 + words) * sizeof(PyObject *);
-}
-
-/* Root chunk bytes recorded for starting `fn` (a function or a method of
- * one), or 0. */
-static inline size_t
-actors_chunk_hint(PyObject *fn)
-{
-    void *extra = NULL;
-    PyObject *code;
-    if (!actors_hints_seen || fn == NULL)
-        return 0;
-    code = actors_callable_code(fn);
-    if (code == NULL || ACTORS_CODE_GET_EXTRA(code, actors_hint_index,
-                                              &extra) < 0) {
-        PyErr_Clear();
-        return 0;
-    }
-    return (size_t)(uintptr_t)extra;
 }
 
 static inline PyObject *
@@ -195,8 +186,7 @@ actors_chunk_learn(PyThreadState *ts, actors_chunk *root, size_t roomy)
 static inline void actors_chunk_hint_init(void) {}
 static inline size_t actors_chunk_bytes(actors_chunk *c) { (void)c; return 0; }
 static inline void actors_chunk_set_bytes(actors_chunk *c, size_t n) { (void)c; (void)n; }
-static inline size_t actors_chunk_hint(PyObject *fn) { (void)fn; return 0; }
-static inline size_t actors_chunk_first_frame(PyObject *fn) { (void)fn; return 0; }
+static inline size_t actors_chunk_want(PyObject *fn) { (void)fn; return 0; }
 static inline void actors_chunk_learn(PyThreadState *ts, actors_chunk *r,
                                       size_t roomy)
 { (void)ts; (void)r; (void)roomy; }
