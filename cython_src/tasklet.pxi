@@ -66,9 +66,15 @@ cdef class _ThreadWatch:
     cdef _ThreadState st
 
     def __dealloc__(self):
-        self.st.alive = False
-        if actors_tls_get() == <PyObject *>self.st:
+        cdef _ThreadState st = self.st
+        st.alive = False
+        if actors_tls_get() == <PyObject *>st:
             actors_tls_set(NULL)
+        # st and its main tasklet hold each other: let go of it, so that
+        # it is freed with its last outside reference, as greenlet's main
+        # greenlet is, not at some later collection.  It stays the one that
+        # was running (tasklet_running).
+        st.main = st.current = st.origin = st.target = None
 
 
 cdef _ThreadState thread_state():
@@ -106,6 +112,12 @@ cdef _ThreadState new_thread_state():
     (<dict><object>PyThreadState_GetDict())["actors._core.thread"] = watch
     actors_tls_set(<PyObject *>st)
     return st
+
+
+cdef inline bint tasklet_running(TaskletBase t) noexcept:
+    """t is its thread's running tasklet, or the main one of an ended
+    thread (which was running when it ended)."""
+    return t is t.thread.current or (t.flags & MAIN and not t.thread.alive)
 
 
 # No @cython.freelist: objects it recycles keep CPython's 'finalized' mark,
@@ -263,14 +275,14 @@ cdef class Tasklet(TaskletBase):
     @property
     def gr_frame(self):
         """The top frame of a suspended tasklet, else None."""
-        if self.stack.start == NULL or self is self.thread.current:
+        if self.stack.start == NULL or tasklet_running(self):
             return None
         return actors_pystate_frame(&self.pystate, PyThreadState_Get())
 
     @property
     def gr_context(self):
         cdef PyObject **slot
-        if self is self.thread.current:
+        if tasklet_running(self):
             if self.thread is not thread_state():
                 raise ValueError("cannot get context of a greenlet that is "
                                  "running in a different thread")
@@ -285,7 +297,7 @@ cdef class Tasklet(TaskletBase):
         if value is not None and type(value) is not Context:
             raise TypeError("greenlet context must be a contextvars.Context "
                             "or None")
-        if self is self.thread.current:
+        if tasklet_running(self):
             if self.thread is not thread_state():
                 raise ValueError("cannot set context of a greenlet that is "
                                  "running in a different thread")

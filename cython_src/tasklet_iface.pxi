@@ -52,7 +52,7 @@ cdef inline object tasklet_frame(TaskletBase t):
     """The top frame of a suspended t, else None (it runs, has not started
     or has ended).  Its f_back chain never leads into a stack slice another
     tasklet overwrote (pystate_frames.h)."""
-    if t.stack.start == NULL or t is t.thread.current:
+    if t.stack.start == NULL or tasklet_running(t):
         return None
     return actors_pystate_frame(&t.pystate, PyThreadState_Get())
 

@@ -6,7 +6,8 @@ processes, once with the installed greenlet package and once with a
 generated ``greenlet`` shim (re-exporting ``actors.greenlet``) in front of
 ``sys.path``.  Both runs must pass the same set of tests (the tests listed
 in ``greenlet_conformance/excluded.txt``, each with its reason, are left
-out of both), and every test not listed must pass on actors.greenlet.
+out of both; one that real greenlet fails may pass on ours), and every
+test not listed must pass on actors.greenlet.
 Needs the greenlet package (with its tests), psutil and objgraph.
 """
 import json
@@ -18,6 +19,11 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, "greenlet_conformance", "run.py")
+# The side-by-side run with real greenlet; test_interpreters.py turns it
+# off on the other interpreters (there the suite must pass on
+# actors.greenlet, and the comparison, 2 of 5 minutes per version, is the
+# main suite's).
+COMPARE = os.environ.get("ACTORS_GLCONF_COMPARE", "1") != "0"
 
 
 def _missing():
@@ -43,7 +49,7 @@ def test_greenlet_suite_conforms(tmp_path):
     # The test extra installs all of them: a missing one is a broken setup.
     assert missing is None, "%s is not installed" % missing
     runs = {}
-    for against in ("greenlet", "actors"):
+    for against in (("greenlet", "actors") if COMPARE else ("actors",)):
         out = tmp_path / ("results-%s.json" % against)
         proc = subprocess.run(
             [sys.executable, RUNNER, "--json", str(out), "--against", against,
@@ -67,12 +73,16 @@ def test_greenlet_suite_conforms(tmp_path):
         "greenlet tests failing on actors.greenlet (not in excluded.txt):\n  "
         + "\n  ".join(data["rows"]["failing"]))
     assert proc.returncode == 0, proc.stdout[-3000:]
+    if not COMPARE:
+        return
     # The same tests pass on both (greenlet's own skips, for a platform or
-    # a Python version, skip on both as well).
+    # a Python version, skip on both as well).  A test that greenlet itself
+    # fails while actors.greenlet passes it is greenlet's miss, not ours.
     ref = runs["greenlet"][1]["rows"]
     for row in ("passed", "skipped"):
         only_ref = sorted(set(ref[row]) - set(data["rows"][row]))
-        only_actors = sorted(set(data["rows"][row]) - set(ref[row]))
+        only_actors = sorted(set(data["rows"][row]) - set(ref[row])
+                             - set(ref["failing"]))
         assert not only_ref and not only_actors, (
             "%s differ: only on greenlet %s, only on actors.greenlet %s"
             % (row, only_ref, only_actors))

@@ -239,3 +239,41 @@ def test_tasklet_dropped_in_main_while_its_thread_lives_in_subprocess():
         print("ok", log in ([], ["owner"]))
     """)
     assert_ok(proc, "ok True\n")
+
+
+def test_ended_threads_main_tasklet_freed_without_collection_in_subprocess():
+    # greenlet frees a dead thread's main greenlet with its last reference;
+    # code that counts them (greenlet's own tests do) must not wait for gc.
+    proc = run_in_subprocess("""
+        import gc, threading, weakref
+        from actors.greenlet import error, getcurrent, greenlet
+        gc.disable()
+        refs, kept = [], []
+        def thread_main(keep):
+            main = getcurrent()
+            refs.append(weakref.ref(main))
+            g = greenlet(lambda: getcurrent().parent.switch())
+            g.switch()
+            if keep:
+                kept.extend((main, g))
+        for keep in (False, True):
+            t = threading.Thread(target=thread_main, args=(keep,))
+            t.start(); t.join()
+        print(refs[0]() is None)             # nothing held it: gone
+        main, g = kept
+        # held from outside: the main tasklet of an ended thread, whose
+        # suspended child can neither run nor reach a frame of it
+        print(main.dead, main.gr_frame, g.parent is main, g.gr_frame.f_back)
+        try:
+            main.gr_context
+        except ValueError:
+            print("context refused")
+        try:
+            g.switch()
+        except error:
+            print("switch refused")
+        del main, g, kept[:]
+        print(refs[1]() is None)
+    """)
+    assert_ok(proc, "True\nTrue None True None\ncontext refused\n"
+                    "switch refused\nTrue\n")

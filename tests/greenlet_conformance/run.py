@@ -172,9 +172,10 @@ def short(nodeid):
         else nodeid
 
 
-def run_module(module, tmp, env, timeout, verbose):
-    """Run one test module to completion, surviving crashes and hangs.
-    Returns {test_id: {"outcome": ..., "text": ...}}."""
+def run_module(module, tmp, env, timeout, verbose, only=None):
+    """Run one test module (or only the test id ``only``) to completion,
+    surviving crashes and hangs.  Returns {test_id: {"outcome": ...,
+    "text": ...}}."""
     results = {}
     report = os.path.join(tmp, "report-%s.jsonl" % module)
     attempts = 0
@@ -185,7 +186,7 @@ def run_module(module, tmp, env, timeout, verbose):
                 os.unlink(stale)
         cmd = [sys.executable, "-m", "pytest", "-p", "glconf_reporter",
                "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", tmp,
-               NODE_PREFIX + module]
+               NODE_PREFIX + (only or module)]
         for tid in results:
             cmd += ["--deselect", NODE_PREFIX + tid]
         env["GLCONF_REPORT"] = report
@@ -245,6 +246,22 @@ def run_module(module, tmp, env, timeout, verbose):
             return results
 
 
+def retry_failed(results, tmp, env, timeout, verbose):
+    """Give each failed test one more run, alone in a fresh child.
+
+    greenlet's memory tests compare the process's USS before and after a
+    loop, which other work on a shared machine moves (real greenlet failed
+    one so in our CI).  Crashes and hangs are not retried; a test that
+    passes the second time is reported as such."""
+    for tid in sorted(t for t, r in results.items()
+                      if r["outcome"] == "failed" and "::" in t):
+        again = run_module(tid.split("::")[0], tmp, env, timeout, verbose,
+                           only=tid).get(tid)
+        if again is not None and again["outcome"] == "passed":
+            print("note: %s failed, then passed when run again alone" % tid)
+            results[tid] = dict(again, retried=results[tid]["text"])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("modules", nargs="*",
@@ -300,6 +317,7 @@ def main(argv=None):
                 continue
             results.update(run_module(module, tmp, env, args.timeout,
                                       args.verbose))
+        retry_failed(results, tmp, env, args.timeout, args.verbose)
         elapsed = time.time() - t0
     finally:
         if args.keep:
