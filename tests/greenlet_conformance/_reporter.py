@@ -8,6 +8,8 @@ running.  Events::
     {"ev": "start", "id": NODEID}
     {"ev": "done", "id": NODEID, "outcome": "passed|failed|skipped", "text": ...}
     {"ev": "collect_error", "id": NODEID, "text": ...}
+
+``GLCONF_DESELECT`` names a file of test ids (one per line) not to run.
 """
 import faulthandler
 import json
@@ -23,6 +25,32 @@ _TEST_TIMEOUT = float(os.environ.get("GLCONF_TEST_TIMEOUT", "0") or 0)
 # pytest captures fd 2 during a test, so the watchdog writes its stack dump
 # to a file of its own, next to the report.
 _hang = open(_path + ".hang", "w") if (_path and _TEST_TIMEOUT > 0) else None
+
+
+def _load_deselected():
+    name = os.environ.get("GLCONF_DESELECT")
+    if not name:
+        return ()
+    with open(name, encoding="utf-8") as f:
+        return tuple(line.strip() for line in f if line.strip())
+
+
+_DESELECT = _load_deselected()
+
+
+def _deselected(nodeid):
+    # Exact ids, or a module / class prefix ending at a '::'; pytest's own
+    # --deselect matches any prefix, so that deselecting test_x would take
+    # test_x_wait with it.
+    return any(nodeid == d or nodeid.startswith(d + "::") for d in _DESELECT)
+
+
+def pytest_collection_modifyitems(config, items):
+    if _DESELECT:
+        gone = [i for i in items if _deselected(i.nodeid)]
+        if gone:
+            items[:] = [i for i in items if not _deselected(i.nodeid)]
+            config.hook.pytest_deselected(items=gone)
 
 
 def _emit(**rec):
