@@ -1,6 +1,4 @@
 """ask() for asyncio code."""
-import asyncio
-
 from actors._backend import core as _core
 
 Timeout, _post_request = _core.Timeout, _core._post_request
@@ -28,6 +26,9 @@ class _FutureWaiter:
 
 async def ask_async(dest, msg, timeout=5.0):
     """await-able ask(): the reply of dest (an actor in a System's thread)."""
+    # Imported here: a caller has it loaded already, and `import actors`
+    # (greenlet drop-in users, the CLI) need not pay ~25 ms for it.
+    import asyncio
     timeout = _core._check_seconds(timeout, negative_ok=True)  # NaN: error
     loop = asyncio.get_running_loop()
     future = loop.create_future()
