@@ -275,11 +275,7 @@ cdef class Tasklet(TaskletBase):
     @property
     def gr_frame(self):
         """The top frame of a suspended tasklet, else None."""
-        if self.stack.start == NULL or tasklet_running(self):
-            return None
-        if not self.thread.alive:
-            actors_pystate_detach(&self.pystate, self.thread.chain_end)
-        return actors_pystate_frame(&self.pystate, PyThreadState_Get())
+        return tasklet_frame(self)
 
     @property
     def gr_context(self):
