@@ -199,10 +199,13 @@ cdef class Tasklet(TaskletBase):
     cdef dict __dict__
 
     def __init__(self, run=NO_RUN, parent=None):
+        # Set in place, as greenlet does, not as attributes: a subclass's
+        # own run method would make `self.run = None` an instance attribute
+        # hiding that method (gevent's Hub passes run=None).
         if run is not NO_RUN:
-            self.run = run
+            self.set_run(run)
         if parent is not None:
-            self.parent = parent
+            self.set_parent(parent)
 
     cdef PyObject *first_callable(self) noexcept:
         return <PyObject *>self._run
@@ -230,6 +233,9 @@ cdef class Tasklet(TaskletBase):
 
     @run.setter
     def run(self, value):
+        self.set_run(value)
+
+    cdef set_run(self, value):
         if self.flags & STARTED:
             raise AttributeError("run cannot be set after the tasklet started")
         self._run = value
@@ -250,6 +256,9 @@ cdef class Tasklet(TaskletBase):
     # matches on them.
     @parent.setter
     def parent(self, value):
+        self.set_parent(value)
+
+    cdef set_parent(self, value):
         if self.flags & MAIN:
             raise AttributeError("cannot set the parent of a main greenlet")
         if not isinstance(value, Tasklet):
@@ -693,6 +702,13 @@ cdef extern from *:
     {
         return Py_TYPE(o)->tp_getattro != base->tp_getattro;
     }
+    /* The attribute a type's instances find under name (borrowed): a
+       subclass's own run comes before the base's descriptor. */
+    static PyObject *
+    actors_type_attr(PyObject *o, PyObject *name)
+    {
+        return _PyType_Lookup(Py_TYPE(o), name);
+    }
     static PyObject *
     actors_type_name(PyObject *o)
     {
@@ -702,9 +718,22 @@ cdef extern from *:
     int actors_settable_dict(PyTypeObject *type) except -1
     str actors_type_name(object o)
     bint actors_own_getattr(object o, PyTypeObject *base)
+    PyObject *actors_type_attr(object o, object name)
 
 actors_settable_dict(<PyTypeObject *>Tasklet)
 actors_settable_dict(<PyTypeObject *>greenlet)
+cdef object TASKLET_RUN = Tasklet.__dict__["run"]
+
+
+cdef bint run_lookup_is_python(TaskletBase t) noexcept:
+    """greenlet's start looks run up as an attribute, so a subclass's own
+    run (a method or property: gevent's Hub passes run=None to __init__
+    and defines run()) or __getattribute__ decides what runs, not the run
+    given to __init__."""
+    if type(t) is Tasklet or type(t) is greenlet:
+        return False
+    return actors_own_getattr(t, <PyTypeObject *>Tasklet) or \
+        actors_type_attr(t, "run") != <PyObject *>TASKLET_RUN
 
 
 # The implementations take over the reference to `args` that the C wrapper
@@ -749,8 +778,7 @@ cdef bint needs_greenlet_path(TaskletBase t) noexcept:
     Python code (a subclass's run or __getattribute__)."""
     if t.flags & STARTED:
         return True                       # not running: dead
-    return not t.flags & RUN_SET or \
-        actors_own_getattr(t, <PyTypeObject *>Tasklet)
+    return not t.flags & RUN_SET or run_lookup_is_python(t)
 
 
 @cython.profile(False)
@@ -773,8 +801,7 @@ cdef PyObject *switch_greenlet_way(Tasklet target, args, kwargs,
             not isinstance(t, Tasklet):
         return switch_to(t, args, kwargs, exc)
     target = <Tasklet>t
-    if target.flags & RUN_SET and \
-            not actors_own_getattr(target, <PyTypeObject *>Tasklet):
+    if target.flags & RUN_SET and not run_lookup_is_python(target):
         return switch_to(target, args, kwargs, exc)
     r = actors_getattr(<PyObject *>target, "run")
     if r == NULL:
@@ -1123,7 +1150,7 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
         del unused
         Py_INCREF(<PyObject *>run)
         r = <PyObject *>run
-    elif self.flags & RUN_SET:
+    elif self.flags & RUN_SET and not run_lookup_is_python(self):
         run = self._run
         self._run = None
         self.flags &= ~RUN_SET
@@ -1131,6 +1158,11 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
         r = <PyObject *>run
     else:
         r = actors_getattr(<PyObject *>self, "run")
+        if r != NULL and self.flags & RUN_SET:   # given; the lookup won
+            self.flags &= ~RUN_SET
+            unused = self._run
+            self._run = None
+            del unused
     if r == NULL:
         exc = <object>actors_fetch_error()   # no run: that is the error
         Py_XDECREF(<PyObject *>exc)

@@ -353,6 +353,38 @@ def test_failed_run_lookup_leaves_it_unstarted():
     assert seen == [42]
 
 
+@pytest.mark.parametrize("how", ["switch", "throw", "child ends"])
+def test_a_subclass_run_comes_before_the_run_given_to_init(how):
+    """run is looked up as an attribute at the start, so a subclass's own
+    run method beats the one given to __init__, even None (gevent's Hub
+    calls greenlet.__init__(self, None, None) and defines run())."""
+    class Hub(greenlet):
+        def __init__(self):
+            greenlet.__init__(self, None, None)
+
+        def run(self, *args):
+            return ("hub ran", args)
+
+    assert Hub().run.__func__ is Hub.run          # the attribute, as ever
+    hub = Hub()
+    if how == "switch":
+        assert hub.switch(1) == ("hub ran", (1,))
+    elif how == "throw":
+        with pytest.raises(Boom):       # thrown in before the start: the
+            hub.throw(Boom)             # lookup happens, nothing runs
+    else:
+        child = greenlet(lambda: 5, parent=hub)
+        assert child.switch() == ("hub ran", (5,))
+    assert hub.dead
+
+    class GivenCallable(greenlet):
+        def run(self):
+            return "method"
+    assert GivenCallable(lambda: "given").switch() == "method"
+    # A plain greenlet has no run of its own: the given one runs.
+    assert greenlet(lambda: "given").switch() == "given"
+
+
 # -- threads ----------------------------------------------------------------
 
 def test_unstarted_takes_its_parents_thread():
