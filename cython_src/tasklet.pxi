@@ -58,6 +58,8 @@ cdef class _ThreadState:
     def __dealloc__(self):
         if actors_tls_get() == <PyObject *>self:
             actors_tls_set(NULL)
+        # Every tasklet of the thread held self: no chain ends here now.
+        actors_pystate_chain_end_free(self.chain_end)
 
 
 @cython.final
@@ -68,6 +70,9 @@ cdef class _ThreadWatch:
     def __dealloc__(self):
         cdef _ThreadState st = self.st
         st.alive = False
+        # The thread state, with the base frame the tasklets' chain end
+        # links to, is freed next (3.15).
+        actors_pystate_chain_end_orphan(st.chain_end)
         if actors_tls_get() == <PyObject *>st:
             actors_tls_set(NULL)
         # st and its main tasklet hold each other: let go of it, so that

@@ -162,6 +162,46 @@ def test_nested_starts_stop_at_the_c_recursion_limit():
     assert_ok(proc, "RecursionError True\n")
 
 
+@pytest.mark.skipif(sys.version_info < (3, 14),
+                    reason="CPython's remote unwinder (_remote_debugging, "
+                           "behind its sampling profiler) is 3.14's")
+def test_remote_unwinder_samples_code_running_in_a_tasklet():
+    # The sampling profiler reads a thread's frame chain from outside the
+    # process and rejects a chain that does not end where the thread's own
+    # does (3.15: its base frame).  Code running in a tasklet must sample
+    # as its own stack.
+    proc = run_in_subprocess(r'''
+        import subprocess, sys, textwrap, time
+        import _remote_debugging
+        child = textwrap.dedent("""
+            import sys, time
+            from actors.greenlet import greenlet
+            def busy_in_tasklet():
+                print("ready", flush=True)
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 20 and sys.stdin.readable():
+                    pass
+            def outer():
+                busy_in_tasklet()
+            greenlet(outer).switch()
+        """)
+        p = subprocess.Popen([sys.executable, "-c", child],
+                             stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "ready"
+        unwinder = _remote_debugging.RemoteUnwinder(p.pid)
+        seen = []
+        for _ in range(10):
+            threads = unwinder.get_stack_trace()
+            if threads and hasattr(threads[0], "threads"):    # 3.15
+                threads = threads[0].threads
+            seen.append([f.funcname for f in threads[0].frame_info])
+            time.sleep(0.02)
+        p.kill(); p.wait()
+        print(all(s[:2] == ["busy_in_tasklet", "outer"] for s in seen), seen[0])
+    ''', timeout=60)
+    assert_ok(proc, "True ['busy_in_tasklet', 'outer']\n")
+
+
 def test_frames_of_many_suspended_tasklets_after_random_switching():
     # 2,000 tasklets parked at different depths (many levels called from
     # C, each with an entry frame on the tasklet's C stack) switch among

@@ -271,3 +271,37 @@ def test_ended_threads_main_tasklet_freed_without_collection_in_subprocess():
             print("switch refused")
     """)
     assert_ok(proc, "True\nTrue None True None\nswitch refused\n")
+
+
+def test_frame_taken_before_its_thread_ended_walks_safely_in_subprocess():
+    # A frame object of a suspended tasklet, taken while its thread lived
+    # and walked (f_back, tracebacks) after the thread ended and a few more
+    # threads reused the memory.  On 3.15 the chain once ended in the dead
+    # thread's freed base frame (the debug build crashed here).
+    proc = run_in_subprocess("""
+        import gc, threading, traceback
+        from actors.greenlet import getcurrent, greenlet
+        keep = {}
+        def inner(main):
+            main.switch("parked")
+        def thread_main():
+            main = getcurrent()
+            g = greenlet(lambda: inner(main))
+            assert g.switch() == "parked"
+            keep["g"], keep["f"] = g, g.gr_frame
+        t = threading.Thread(target=thread_main); t.start(); t.join()
+        del t
+        for _ in range(4):
+            t = threading.Thread(target=lambda: [bytearray(64)
+                                                 for _ in range(1000)])
+            t.start(); t.join()
+        gc.collect()
+        f, names = keep["f"], []
+        while f is not None:
+            names.append(f.f_code.co_name)
+            f = f.f_back
+        print(names, [s.name for s in traceback.extract_stack(keep["f"])])
+        top = keep["g"].gr_frame
+        print(keep["g"].dead, top is None or top.f_code.co_name == "inner")
+    """)
+    assert_ok(proc, "['inner', '<lambda>'] ['<lambda>', 'inner']\nTrue True\n")

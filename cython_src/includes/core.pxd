@@ -33,6 +33,8 @@ cdef extern from "pystate_compat.h":
     void actors_pystate_clear(actors_pystate *s)
     bint actors_pystate_abandon(actors_pystate *s, void *bottom)
     void *actors_pystate_chain_end(PyThreadState *ts)
+    void actors_pystate_chain_end_orphan(void *end)
+    void actors_pystate_chain_end_free(void *end)
     PyObject **actors_pystate_context(actors_pystate *s)
     PyObject **actors_thread_context(PyThreadState *ts)
     void actors_thread_context_changed(PyThreadState *ts)

@@ -228,17 +228,24 @@ actors_gc_clear_finalized(PyObject *op)
 #define actors_pystate_detach(s, bottom) ((void)(s), (void)(bottom), 0)
 #endif
 
-/* The address a tasklet's chain ends at (3.15: the thread's base frame). */
-static inline void *
-actors_pystate_chain_end(PyThreadState *ts)
-{
+/* Where the chains of the tasklets of ts's thread (which calls this) end:
+ * on 3.15 a frame of the thread state object's that links to the thread's
+ * base frame (pystate_py314.h), NULL before.  Cut off the base frame when
+ * the thread ends (orphan), freed with the thread state object (free). */
 #if PY_VERSION_HEX >= 0x030F0000
-    return (void *)ts->base_frame;
-#else
-    (void)ts;
-    return NULL;
-#endif
+#define actors_pystate_chain_end(ts) actors_chain_end_new(ts)
+static inline void
+actors_pystate_chain_end_orphan(void *end)
+{
+    if (end != NULL)
+        ((struct _PyInterpreterFrame *)end)->previous = NULL;
 }
+#define actors_pystate_chain_end_free(end) PyMem_RawFree(end)
+#else
+#define actors_pystate_chain_end(ts) ((void)(ts), (void *)NULL)
+#define actors_pystate_chain_end_orphan(end) ((void)(end))
+#define actors_pystate_chain_end_free(end) ((void)(end))
+#endif
 
 /* Free the frame-stack chunks CPython added past a tasklet's root chunk
  * (the tasklet frees its root itself): the end of reclaiming a tasklet left

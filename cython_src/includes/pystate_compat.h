@@ -83,6 +83,8 @@ typedef struct actors_chunk { struct actors_chunk *previous; } actors_chunk;
 #define actors_pystate_clear(s) ((void)0)
 #define actors_pystate_abandon(s, b) 0
 #define actors_pystate_chain_end(ts) NULL
+#define actors_pystate_chain_end_orphan(end) ((void)(end))
+#define actors_pystate_chain_end_free(end) ((void)(end))
 #define actors_pystate_detach(s, b) 0
 static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
 static inline PyObject **actors_thread_context(PyThreadState *ts) { (void)ts; return NULL; }

@@ -68,6 +68,35 @@
 #endif
 
 typedef struct { int unused; } actors_anchor;  /* no _PyCFrame since 3.13 */
+
+#if ACTORS_PY315
+/* The thread's chain end for its tasklets (pystate_py315.h): a copy of its
+ * base frame that links to it, made per thread and owned by the thread's
+ * state object, which every tasklet of the thread holds.  At the thread's
+ * end it is cut off the base frame (freed with the thread state), so a
+ * suspended tasklet's chain, and any frame object walked down it, ends in
+ * memory that is still there. */
+static __thread struct _PyInterpreterFrame *actors_thread_chain_end = NULL;
+
+static inline void *
+actors_chain_end_new(PyThreadState *ts)
+{
+    struct _PyInterpreterFrame *f = PyMem_RawMalloc(sizeof *f);
+    if (f == NULL)
+        return NULL;                     /* out of memory: the base frame */
+    memcpy(f, ts->base_frame, sizeof *f);
+    f->previous = ts->base_frame;
+    actors_thread_chain_end = f;
+    return f;
+}
+
+static inline int
+actors_is_chain_end(PyThreadState *ts, struct _PyInterpreterFrame *f)
+{
+    return f == ts->base_frame ||
+        (f == actors_thread_chain_end && f != NULL);
+}
+#endif
 typedef _PyStackChunk actors_chunk;
 
 /* A frame introspection may follow while its tasklet is suspended: not one
@@ -79,7 +108,7 @@ static inline int
 actors_frame_kept(PyThreadState *ts, struct _PyInterpreterFrame *f)
 {
 #if ACTORS_PY315
-    if (f == ts->base_frame)
+    if (actors_is_chain_end(ts, f))
         return 1;
 #else
     (void)ts;
@@ -104,14 +133,18 @@ static inline struct _PyInterpreterFrame *
 actors_chain_bottom(PyThreadState *ts)
 {
 #if ACTORS_PY315
-    return ts->base_frame;
+    return actors_thread_chain_end ? actors_thread_chain_end : ts->base_frame;
 #else
     (void)ts;
     return NULL;
 #endif
 }
 
-#define ACTORS_CHAIN_IS_EMPTY(ts) ((ts)->current_frame == actors_chain_bottom(ts))
+#if ACTORS_PY315
+#define ACTORS_CHAIN_IS_EMPTY(ts) actors_is_chain_end((ts), (ts)->current_frame)
+#else
+#define ACTORS_CHAIN_IS_EMPTY(ts) ((ts)->current_frame == NULL)
+#endif
 #define ACTORS_PYSTATE_HAS_ABANDON 1
 #include "pystate_common.h"
 
