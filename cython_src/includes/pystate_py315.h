@@ -12,18 +12,19 @@
  * the sampling profiler and remote debugging follows `previous` from
  * ts->current_frame and rejects a sample whose last frame is not the
  * thread's base_frame ("Incomplete sample").  A tasklet is code running on
- * that thread, so its chain must end there too: a new tasklet starts with
- * current_frame = ts->base_frame, so the entry frame of its first Python
- * call links to the thread's sentinel.  A sentinel of the tasklet's own
- * (in actors_anchor on its C stack, or in the tasklet object) would make
- * every sample taken inside a tasklet "incomplete", and one on its C stack
- * would be overwritten while it is suspended.  The thread's sentinel lives
- * as long as the thread, which outlives all of its tasklets (a tasklet
- * whose thread is gone is never run again), and it is never on a C stack,
- * so a suspended tasklet's chain keeps it as its bottom (frames that are
- * on the C stack are linked past while suspended, see pystate_py314.h).
- * tracebacks, f_back, sys._current_frames and PyThreadState_GetFrame skip
- * it as an incomplete frame, as they do for the thread's own chain.
+ * that thread, so its chain must end there too.  But a tasklet can outlive
+ * its thread, whose base frame is freed with the thread state, and a frame
+ * object taken from it earlier would walk into that memory.  So a new
+ * tasklet starts with current_frame = a copy of the base frame that links
+ * to it (actors_chain_end_new, pystate_py314.h): one per thread, owned by
+ * the thread's _ThreadState, which every tasklet of the thread holds, and
+ * cut off the base frame (previous = NULL) when the thread ends.  The
+ * unwinder still ends every walk at the base frame, and skips the copy as
+ * it skips the base frame (owner FRAME_OWNED_BY_INTERPRETER); neither is
+ * on a C stack, so a suspended tasklet's chain keeps both at its bottom
+ * (frames that are on the C stack are linked past while suspended, see
+ * pystate_py314.h).  tracebacks, f_back, sys._current_frames and
+ * PyThreadState_GetFrame skip them as incomplete frames.
  *
  * last_profiled_frame.  The remote profiler caches the part of a thread's
  * chain below ts->last_profiled_frame between two samples and stops its
