@@ -626,7 +626,8 @@ cdef PyObject *tasklet_new(PyTypeObject *tp, PyObject *args,
         error = TypeError(
             "%s derives from greenlet's C object layout (%d bytes), which "
             "actors.greenlet does not share (%d bytes); use such a C "
-            "extension with the greenlet package" % (
+            "extension with the greenlet package, or its pure-Python "
+            "build if it has one (gevent: PURE_PYTHON=1)" % (
                 tp.tp_name.decode('utf-8', 'replace'), tp.tp_basicsize,
                 tasklet_types[i].tp_basicsize))
         return actors_set_error(<PyObject *>error)
