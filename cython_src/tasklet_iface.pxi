@@ -54,7 +54,5 @@ cdef inline object tasklet_frame(TaskletBase t):
     tasklet overwrote (pystate_frames.h)."""
     if t.stack.start == NULL or tasklet_running(t):
         return None
-    if not t.thread.alive:
-        actors_pystate_detach(&t.pystate, t.thread.chain_end)
     return actors_pystate_frame(&t.pystate, PyThreadState_Get())
 

@@ -6,8 +6,8 @@ the README), so both runs use gevent's pure-Python mode (``PURE_PYTHON=1``,
 gevent's own switch; its event loop stays compiled).  A selection of
 gevent's test modules from its wheel (``gevent.tests``: the hub, greenlets,
 events, queues, locks, pools, timeouts, thread pools, monkey-patched
-threads and queues, sockets, select, servers and WSGI on loopback) runs once with the
-installed greenlet and once with the shim that re-exports
+threads and queues, sockets, select, servers and WSGI on loopback) runs
+once with the installed greenlet and once with the shim that re-exports
 ``actors.greenlet``; every test must have the same outcome in both.  A
 module whose outcomes differ runs again, both ways, before it counts
 (gevent's tests time sleeps on a shared machine).

@@ -28,7 +28,6 @@ cdef extern from "pystate_compat.h":
     void actors_pystate_keep_context(actors_pystate *s, PyThreadState *ts)
     void actors_gc_clear_finalized(PyObject *op)
     object actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
-    int actors_pystate_detach(actors_pystate *s, void *bottom)
     int actors_pystate_traverse(actors_pystate *s, visitproc visit, void *arg)
     void actors_pystate_clear(actors_pystate *s)
     bint actors_pystate_abandon(actors_pystate *s, void *bottom)

@@ -218,16 +218,6 @@ actors_gc_clear_finalized(PyObject *op)
 #define actors_pystate_abandon(s, bottom) 0
 #endif
 
-/* A suspended tasklet kept after its thread ended: cut its chain off that
- * thread's base frame (3.15), freed with the thread, before anything walks
- * it (gr_frame, then f_back).  Idempotent; nothing to do before 3.15. */
-#if PY_VERSION_HEX >= 0x030F0000
-#define actors_pystate_detach(s, bottom) \
-    actors_pystate_keep_detached((s), (bottom))
-#else
-#define actors_pystate_detach(s, bottom) ((void)(s), (void)(bottom), 0)
-#endif
-
 /* Where the chains of the tasklets of ts's thread (which calls this) end:
  * on 3.15 a frame of the thread state object's that links to the thread's
  * base frame (pystate_py314.h), NULL before.  Cut off the base frame when

@@ -31,8 +31,6 @@
  *   actors_pystate_keep_context(s, ts)   a finished tasklet keeps its context
  *   actors_pystate_chunk_is_root(ts, chunk)  its frame stack is empty again
  *   actors_pystate_frame(s, ts)       top frame object of a suspended tasklet
- *   actors_pystate_detach(s, bottom)  cut an ended thread's tasklet's chain
- *                                     off its freed base frame (3.15)
  *   actors_pystate_traverse / _clear  GC support for the references in s
  *   actors_pystate_context(s), actors_thread_context(ts),
  *   actors_thread_context_changed(ts)
@@ -85,7 +83,6 @@ typedef struct actors_chunk { struct actors_chunk *previous; } actors_chunk;
 #define actors_pystate_chain_end(ts) NULL
 #define actors_pystate_chain_end_orphan(end) ((void)(end))
 #define actors_pystate_chain_end_free(end) ((void)(end))
-#define actors_pystate_detach(s, b) 0
 static inline PyObject **actors_pystate_context(actors_pystate *s) { return &s->context; }
 static inline PyObject **actors_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
 static inline void actors_thread_context_changed(PyThreadState *ts) { (void)ts; }

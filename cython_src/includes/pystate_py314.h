@@ -226,9 +226,9 @@ actors_pystate_frame(actors_pystate *s, PyThreadState *ts)
     return f;
 }
 
-/* A kept tasklet of an ended thread: its chain must not end in that
- * thread's base frame (3.15), which is gone with the thread state, or
- * walking f_back from a frame object of it would read freed memory. */
+/* End a tasklet's chain at its own last frame, cut off `bottom` (3.15: its
+ * thread's chain end), so that abandon's walks over its frames never reach
+ * the thread's frames. */
 static inline int
 actors_pystate_keep_detached(actors_pystate *s, void *bottom)
 {
