@@ -107,6 +107,10 @@ cdef inline bint tasklet_active(TaskletBase t) noexcept:
     return t.gr is not None
 
 
+cdef inline void tasklet_prefetch(TaskletBase t) noexcept:
+    pass                                  # greenlet's stack is its own
+
+
 cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     return 0                              # greenlet does not say
 

@@ -447,6 +447,7 @@ cdef inline void wake(Process p) noexcept:
     if OBSERVE:
         p.sched.nwaiting -= 1             # (p waits: P_WAITING is set)
     p.pflags &= ~P_WAITING
+    tasklet_prefetch(p)
     p.sched.enqueue(p)
 
 

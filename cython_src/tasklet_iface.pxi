@@ -28,6 +28,11 @@ cdef inline bint tasklet_active(TaskletBase t) noexcept:
     return t.stack.start != NULL
 
 
+cdef inline void tasklet_prefetch(TaskletBase t) noexcept:
+    """t is about to be resumed: start loading its saved stack."""
+    actors_prefetch(t.stack.copy, t.stack.saved)
+
+
 cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     """Bytes of C stack a suspended t keeps on the heap (0 if unknown)."""
     return t.stack.saved
