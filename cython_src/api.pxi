@@ -280,6 +280,10 @@ def receive(match=None, timeout=None, default=NOTSET):
             if cheap:
                 p.pflags |= P_CHEAP
             block(p)
+            if p.pflags & P_GIVEN:        # (match is None: see deliver)
+                p.pflags &= ~P_GIVEN
+                msg = p.matcher
+                return taken(p, msg)
             msg = take_match(p, match, cheap, &scanned)
             if msg is not NOTSET:
                 return taken(p, msg)
@@ -334,6 +338,8 @@ cdef int begin_wait(Process p, match, double t) except -1:
 cdef void end_wait(Process p, double t) noexcept:
     if t >= 0 and not p.pflags & P_TIMED_OUT:
         p.sched.stale_timers += 1         # its timer is stale now
+    if p.pflags & P_GIVEN:                # an exception left block()
+        give_back(p)
     p.matcher = None
     # P_WAITING is clear here, and uncounted, unless an exception left
     # block(), which uncounted it then: no test on every receive.

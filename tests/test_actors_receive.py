@@ -319,3 +319,87 @@ def test_receive_in_class_actor_handler_is_selective():
         res = c.ask("collect", timeout=5)
         return res
     assert actors.run(main) == [10, 20, 30]
+
+
+# A message to an actor waiting in a plain receive() with nothing in its
+# mailbox is handed to it directly (process.pxi: deliver); these check that
+# it still counts as the head of the actor's mail.
+
+def test_a_handed_message_comes_before_mail_sent_after_it():
+    def waiter(main):
+        actors.send(main, [actors.receive() for _ in range(4)])
+
+    def main():
+        w = actors.spawn(waiter, actors.self())
+        actors.sleep(0.01)                # w waits, its mailbox empty
+        for m in ("first", "second", "third"):
+            actors.send(w, m)             # one turn: w has not run yet
+        actors.sleep(0.01)
+        actors.send(w, "fourth")
+        return actors.receive(timeout=5)
+    assert actors.run(main) == ["first", "second", "third", "fourth"]
+
+
+def test_a_handed_message_stays_in_the_mailbox_if_the_wait_ends_otherwise():
+    # An exit signal reaches w after the message was handed over and before
+    # w ran: receive() raises, and the message is the mailbox's head.
+    def waiter(main):
+        try:
+            actors.receive()
+        except BaseException as e:
+            caught = type(e).__name__
+        else:
+            caught = None
+        actors.send(main, (caught, drain()))
+
+    def main():
+        w = actors.spawn(waiter, actors.self())
+        actors.sleep(0.01)
+        actors.send(w, "handed")
+        actors.send(w, "queued")
+        actors.exit(w, "stop")
+        return actors.receive(timeout=5)
+    caught, mail = actors.run(main)
+    assert caught is not None
+    assert mail == ["handed", "queued"]
+
+
+def test_a_request_handed_to_an_actor_that_ends_unwoken_is_answered():
+    # The handed request goes back to the mailbox when the exit signal ends
+    # the wait, and the actor's end answers it (a dead letter naming it).
+    def waiter():
+        actors.receive()
+
+    def main():
+        w = actors.spawn(waiter)
+        actors.sleep(0.01)
+        count = actors.dead_letters()[0]
+        actors.send(w, actors.Request("q", actors.self(), None))
+        actors.exit(w, "stop")            # the same turn: w has not run
+        actors.sleep(0.05)
+        n, recent = actors.dead_letters()
+        return n - count, [(d, m.msg) for d, m in recent[-1:]], w
+    added, recent, w = actors.run(main)
+    assert added == 1
+    assert recent == [(w, "q")]
+
+
+def test_a_handed_message_is_traced_and_counted_as_received():
+    events = []
+
+    def waiter(main):
+        actors.send(main, actors.receive())
+
+    def main():
+        w = actors.spawn(waiter, actors.self())
+        actors.sleep(0.01)
+        before = actors.metrics()["messages_received"]
+        t = actors.trace(w, to=events.append, events=("receive",), limit=5)
+        actors.send(w, "m")
+        got = actors.receive(timeout=5)
+        t.stop()
+        return got, actors.metrics()["messages_received"] - before
+    got, received = actors.run(main)
+    assert got == "m"
+    assert [(e.kind, e.msg) for e in events] == [("receive", "m")]
+    assert received == 2                  # w's "m", then main's reply
