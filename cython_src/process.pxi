@@ -421,6 +421,16 @@ def dead_letters():
 
 # -- delivery -----------------------------------------------------------------
 
+cdef inline object mailbox_of(Process p):
+    """p's mailbox, made with its first message."""
+    if p.mailbox is None:
+        p.mailbox = deque()
+        # Private to p, which is untracked while it lives and drops it at
+        # its end (process_exit): untracked, like p (gc_quiet.h).
+        actors_gc_untrack(p.mailbox)
+    return p.mailbox
+
+
 cdef int deliver(Process p, msg) except -1:
     """Put msg in p's mailbox (p lives in the running thread)."""
     if p.pflags & P_WAITING and p.matcher is None and \
@@ -436,12 +446,7 @@ cdef int deliver(Process p, msg) except -1:
         p.pflags |= P_GIVEN
         wake(p)
         return 0
-    if p.mailbox is None:
-        p.mailbox = deque()
-        # Private to p, which is untracked while it lives and drops it at
-        # its end (process_exit): untracked, like p (gc_quiet.h).
-        actors_gc_untrack(p.mailbox)
-    actors_dq_append(p.mailbox, msg)
+    actors_dq_append(mailbox_of(p), msg)
     if OBSERVE and p.pflags & P_TRACED:
         trace_deliver(p, msg)
     if p.pflags & P_WAITING:
@@ -479,10 +484,7 @@ cdef void give_back(Process p) except *:
     msg = p.matcher
     p.matcher = None
     p.pflags &= ~P_GIVEN
-    if p.mailbox is None:
-        p.mailbox = deque()
-        actors_gc_untrack(p.mailbox)      # (as in deliver)
-    p.mailbox.appendleft(msg)
+    mailbox_of(p).appendleft(msg)
 
 
 cdef inline void clear_waiting(Process p) noexcept:
