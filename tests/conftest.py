@@ -130,7 +130,18 @@ def pytest_configure(config):
         "has; skipped on the greenlet backend")
 
 
+MATRIX_MODULE = "test_interpreters.py"
+
+
+def _is_matrix(item):
+    return os.path.basename(str(item.path)) == MATRIX_MODULE
+
+
 def pytest_collection_modifyitems(config, items):
+    # The other interpreters' cases run in the background while the rest
+    # runs (test_interpreters.py): their tests, which wait for them, last.
+    items[:] = ([i for i in items if not _is_matrix(i)]
+                + [i for i in items if _is_matrix(i)])
     import actors
     if actors.BACKEND == "native":
         return
@@ -141,6 +152,23 @@ def pytest_collection_modifyitems(config, items):
                                                 else "native core only")
             item.add_marker(pytest.mark.skip(
                 reason="native only (%s backend): %s" % (actors.BACKEND, why)))
+
+
+def pytest_collection_finish(session):
+    matrix = [i for i in session.items if _is_matrix(i)]
+    if (matrix and not session.config.option.collectonly
+            and not session.testsfailed):         # (collection errors)
+        module = matrix[0].module
+        labels = {i.callspec.params["label"] for i in matrix
+                  if hasattr(i, "callspec")}
+        module.start_matrix(module.EARLY_JOBS, labels)
+
+
+def pytest_sessionfinish(session):
+    for item in session.items:
+        if _is_matrix(item):
+            item.module.stop_matrix()
+            break
 
 
 def pytest_sessionstart(session):

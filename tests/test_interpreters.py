@@ -7,8 +7,10 @@ a child pytest.  3.12 and 3.13.0 come from pyenv on this machine; current
 (``.ci/sid_chroot.sh``, which must run as root).  The debug builds catch
 reference-count and assertion errors; ``PYTHON_JIT=1`` runs the JIT.
 
-The jobs run two at a time in the background from the first case on; each
-case waits for its own.  They run when ``tests/run.sh`` asks for them
+The cases run in the background while the rest of the suite runs: one at a
+time from the end of collection (``conftest.py`` starts them and moves
+these tests to the end of the run), two at a time once the suite reaches
+them; each test waits for its own case.  They run when ``tests/run.sh`` asks for them
 (ACTORS_TEST_INTERPRETERS=1, the README's test command does) or under
 CI=true; a case whose interpreter cannot be obtained then fails, it never
 skips.
@@ -16,7 +18,9 @@ skips.
 import concurrent.futures
 import glob
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -28,6 +32,9 @@ from _subproc import TESTS_DIR
 ROOT = os.path.dirname(TESTS_DIR)
 SID = os.path.join(ROOT, ".ci", "sid_chroot.sh")
 JOBS = int(os.environ.get("ACTORS_MATRIX_JOBS", "2"))
+# While the rest of the suite runs beside them (its timing-sensitive tests
+# keep a core of their own).
+EARLY_JOBS = int(os.environ.get("ACTORS_MATRIX_EARLY_JOBS", "1"))
 REQUIRED = (os.environ.get("CI") == "true"
             or os.environ.get("ACTORS_TEST_INTERPRETERS") == "1")
 
@@ -111,34 +118,112 @@ def run_case(label):
             return "unavailable", why
         cmd = ["bash", SID, "run", "bash", "tests/run_on.sh", python, label]
     # -p no:randomly etc. are not installed; -x keeps a broken build short.
-    proc = subprocess.run(cmd + ["-x"] + files, cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=1800)
-    return ("ok" if proc.returncode == 0 else "failed"), proc.stdout
+    # A session of its own: stop_matrix() ends the whole tree.
+    proc = subprocess.Popen(cmd + ["-x"] + files, cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    with _running_lock:
+        _running.add(proc)
+    try:
+        out, _ = proc.communicate(timeout=1800)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        out, _ = proc.communicate()
+        return "failed", out + "\n(timed out after 1800 s)"
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+    return ("ok" if proc.returncode == 0 else "failed"), out
 
 
-_pool = None
-_futures = {}
+_running = set()
+_running_lock = threading.Lock()
+
+
+def _kill(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+class _Matrix:
+    """The cases, run by up to `workers` background threads in CASES order;
+    label -> Future of run_case's result."""
+
+    def __init__(self, labels):
+        self.futures = {label: concurrent.futures.Future() for label in labels}
+        self.todo = queue.Queue()
+        for label in labels:
+            self.todo.put(label)
+        self.threads = []
+        self.lock = threading.Lock()
+
+    def start(self, workers):
+        with self.lock:
+            while len(self.threads) < workers:
+                t = threading.Thread(target=self._work, daemon=True,
+                                     name="matrix-%d" % len(self.threads))
+                self.threads.append(t)
+                t.start()
+
+    def _work(self):
+        while True:
+            try:
+                label = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            fut = self.futures[label]
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(run_case(label))
+            except BaseException as e:    # a timeout: that case fails
+                fut.set_exception(e)
+
+
+_matrix = None
+
+
+def start_matrix(workers, labels=None):
+    """Start the cases `labels` (default: all) with `workers` threads; a
+    later call only adds workers.  conftest.py calls this once collection is
+    done, with the selected cases, so that they run beside the suite."""
+    global _matrix
+    if REQUIRED:
+        if _matrix is None:
+            _matrix = _Matrix([l for l in CASES if labels is None
+                               or l in labels])
+        _matrix.start(workers)
+
+
+def stop_matrix():
+    """At the session's end (conftest.py): cases not started are dropped and
+    running ones killed, so that an interrupted or -x run leaves nothing
+    behind (after a whole run every case is done)."""
+    if _matrix is not None:
+        for fut in _matrix.futures.values():
+            fut.cancel()
+        with _running_lock:
+            for proc in _running:
+                _kill(proc)
 
 
 @pytest.fixture(scope="module")
 def matrix():
-    """Start every case in the background; yield label -> Future."""
-    global _pool
+    """label -> Future, every case started (two at a time from here)."""
     if not REQUIRED:
         pytest.skip("other interpreters run from tests/run.sh "
                     "(ACTORS_TEST_INTERPRETERS=1) or under CI=true")
-    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
-    for label in CASES:
-        _futures[label] = _pool.submit(run_case, label)
-    yield _futures
-    _pool.shutdown(wait=True, cancel_futures=True)
+    start_matrix(JOBS)
+    return _matrix.futures
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)     # the first case waits while the others run
 @pytest.mark.parametrize("label", list(CASES))
 def test_suite_on_interpreter(matrix, label):
+    assert label in matrix, "%s was not started" % label
     status, output = matrix[label].result()
     tail = output[-6000:]
     # The child's closing line, for the log of this run.
