@@ -96,9 +96,8 @@ cdef Process new_process(Scheduler s, fn, tuple args, dict kwargs):
     p.pid = new_pid()
     if OBSERVE:
         p.pid.born = <float>(coarse_now() - runtime_start)
-    processes[p.pid] = p
+    table_add(p)
     actors_gc_untrack(p)
-    actors_gc_untrack(processes)    # an insertion tracks the table again
     s.nprocs += 1
     s.enqueue(p)
     if OBSERVE and trace_flags:

@@ -385,15 +385,13 @@ cdef bint cheap_matcher(matcher) except -1:
 
 cdef Process lookup(dest):
     """The live process behind a Pid or a registered name, or None."""
-    if type(dest) is not Pid:
-        if isinstance(dest, str):
-            dest = names.get(dest) or cluster_names.get(dest)
-            if dest is None:
-                return None
-        else:
-            raise TypeError("a destination is a Pid or a registered name, "
-                            "not %s" % type(dest).__name__)
-    return <Process>processes.get(dest)
+    if type(dest) is Pid:
+        return table_get(<Pid>dest)
+    if isinstance(dest, str):
+        dest = names.get(dest) or cluster_names.get(dest)
+        return None if dest is None else <Process>processes.get(dest)
+    raise TypeError("a destination is a Pid or a registered name, not %s"
+                    % type(dest).__name__)
 
 
 cdef void dead_letter(dest, msg, ended=NOTSET) noexcept:
@@ -546,7 +544,7 @@ cdef void process_exit(Process p, reason, bint crashed) noexcept:
         if p.pflags & P_TRACED:
             trace_exit(p, reason)
     try:
-        processes.pop(p.pid, None)
+        table_remove(p)
         actors_gc_retrack(p)
         p.start = None              # untracked; never started if still set
         p.sched.nprocs -= 1

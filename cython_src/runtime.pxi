@@ -4,6 +4,7 @@
 
 include "counters.pxi"
 include "process.pxi"
+include "proctable.pxi"
 include "scheduler.pxi"
 include "timeouts.pxi"
 include "api.pxi"

@@ -689,7 +689,7 @@ cdef void stop_scheduler(Scheduler s) noexcept:
         for p in [p for p in processes.values() if (<Process>p).sched is s]:
             if not p.pflags & P_EXITED:
                 process_exit(p, "shutdown", False)
-            processes.pop(p.pid, None)
+            table_remove(p)
         s.answer_inbox()
         s.timers.clear()
         s.nprocs = 0
@@ -753,7 +753,7 @@ def _after_fork_child():
         s.nprocs = 0
         if s.st is not thread_state():    # its thread did not survive
             all_scheds.discard(s)
-    processes.clear()
+    table_clear()
     names.clear()
     groups.clear()
     remote_router = None                  # the node's sockets are the parent's

@@ -154,6 +154,55 @@ def test_unpickled_pid_reaches_live_actor():
     assert actors.run(main) == "to myself"
 
 
+def test_sends_find_their_actor_among_many_that_share_table_slots():
+    """The runtime finds a Pid's actor through an array indexed by its id
+    (sized to the live actors, from 1,024 slots up) beside the Pid table:
+    actors whose ids share a slot, actors that ended (their slot reused by
+    a later one), copies of a Pid and a table that grew must all reach the
+    right actor or none."""
+    def echo(tag):
+        while True:
+            msg = actors.receive()
+            if msg is None:
+                return
+            msg.send((tag, actors.self()))
+
+    def main():
+        me = actors.self()
+        first = [actors.spawn(echo, i) for i in range(1100)]   # ids wrap
+        for i in range(0, 1100, 50):
+            first[i].send(me)
+            assert actors.receive(timeout=5) == (i, first[i])
+        # End every other one: their slots are cleared, sends dead-letter.
+        for p in first[::2]:
+            p.send(None)
+        actors.sleep(0.05)
+        before = actors.dead_letters()[0]
+        for p in first[:200:2]:
+            assert not p.alive
+            p.send(me)
+        assert actors.dead_letters()[0] == before + 100
+        # New actors take the freed and the shared slots, and the table
+        # grows past its first size; old and new Pids (and copies made by
+        # pickling, which are other objects) reach their own actor.
+        more = [actors.spawn(echo, 2000 + i) for i in range(3000)]
+        for i in range(1, 1100, 74):          # odd: alive
+            pickle.loads(pickle.dumps(first[i])).send(me)
+            assert actors.receive(timeout=5) == (i, first[i])
+            first[i].send(me)
+            assert actors.receive(timeout=5) == (i, first[i])
+        for i in range(0, 3000, 97):
+            more[i].send(me)
+            assert actors.receive(timeout=5) == (2000 + i, more[i])
+        assert actors.dead_letters()[0] == before + 100
+        for p in first[1::2] + more:
+            p.send(None)
+        actors.sleep(0.05)
+        assert not any(p.alive for p in first + more)
+        return True
+    assert actors.run(main)
+
+
 def test_pid_ordering_with_other_types_raises():
     pid = actors.run(actors.self)
     with pytest.raises(TypeError):
