@@ -12,6 +12,7 @@ One extension built from the .pxi files it includes:
   runtime.pxi  the actor runtime (also compiled over greenlet, into
                actors._core_greenlet: see _core_greenlet.pyx):
     process.pxi  actors: pids, mailboxes, links, monitors, exits, names, groups
+    proctable.pxi  the table of live actors, and its array by Pid id
     scheduler.pxi  the per-thread scheduler: run queue, timers, fds, wake-ups
     api.pxi      spawn, receive, ask, sleep, timers, run, class-style Actor
     remote.pxi   the core's side of a cluster: node ids, the remote router
