@@ -10,10 +10,10 @@ reference-count and assertion errors; ``PYTHON_JIT=1`` runs the JIT.
 The cases run in the background while the rest of the suite runs: one at a
 time from the end of collection (``conftest.py`` starts them and moves
 these tests to the end of the run), two at a time once the suite reaches
-them; each test waits for its own case.  They run when ``tests/run.sh`` asks for them
-(ACTORS_TEST_INTERPRETERS=1, the README's test command does) or under
-CI=true; a case whose interpreter cannot be obtained then fails, it never
-skips.
+them; each test waits for its own case.  They run when ``tests/run.sh``
+asks for them (ACTORS_TEST_INTERPRETERS=1, the README's test command
+does) or under CI=true; a case whose interpreter cannot be obtained then
+fails, it never skips.
 """
 import concurrent.futures
 import glob
@@ -124,6 +124,8 @@ def run_case(label):
                             text=True, start_new_session=True)
     with _running_lock:
         _running.add(proc)
+        if _stopped:                      # stop_matrix() came first
+            _kill(proc)
     try:
         out, _ = proc.communicate(timeout=1800)
     except subprocess.TimeoutExpired:
@@ -138,6 +140,7 @@ def run_case(label):
 
 _running = set()
 _running_lock = threading.Lock()
+_stopped = False
 
 
 def _kill(proc):
@@ -201,10 +204,12 @@ def stop_matrix():
     """At the session's end (conftest.py): cases not started are dropped and
     running ones killed, so that an interrupted or -x run leaves nothing
     behind (after a whole run every case is done)."""
+    global _stopped
     if _matrix is not None:
         for fut in _matrix.futures.values():
             fut.cancel()
         with _running_lock:
+            _stopped = True               # (a case already past its cancel)
             for proc in _running:
                 _kill(proc)
 
