@@ -154,6 +154,8 @@ class Node:
         self.releaser = None          # the actor delivering them
         self.departed = {}            # routing id of a peer gone -> expiry
         self.late = 0                 # frames from departed peers, dropped
+        self.buried = {}              # name -> (incarnation declared down,
+                                      # expiry): gossip cannot revive it
         self.lost = {}                # name -> (addr, pub, since): down
                                       # without a bye, looked for again
         self.next_tick = 0.0
@@ -531,6 +533,10 @@ class Node:
                 continue
             p = self.peers.get(name)
             if p is None or p.inc < inc:
+                if inc <= self.buried.get(name, (-1,))[0]:
+                    # From a peer that has not seen it go yet: only that
+                    # incarnation's own hello brings it back.
+                    continue
                 if not self.trust_gossip(name, pub, p):
                     continue
                 if p is not None:
@@ -549,6 +555,7 @@ class Node:
         self.peers.pop(p.name, None)
         self.by_index.pop(p.index, None)
         expiry = _monotonic() + max(10.0, 3 * self.cfg.down_after)
+        self.buried[p.name] = (p.inc, expiry)
         for ident in [i for i, q in self.by_ident.items() if q is p]:
             del self.by_ident[ident]
             # What it sent before it learned of this (a bye_ack crossing
@@ -1146,10 +1153,11 @@ class Node:
                 self.hello_seed(addr)
         if self.lost and not self.stopping and self.ticks % 2 == 0:
             self.look_for_lost(now)
-        if self.departed and self.ticks % 8 == 0:
-            for ident, expiry in list(self.departed.items()):
-                if expiry < now:
-                    del self.departed[ident]
+        if self.ticks % 8 == 0:
+            for ident in [i for i, t in self.departed.items() if t < now]:
+                del self.departed[ident]
+            for name in [n for n, (_, t) in self.buried.items() if t < now]:
+                del self.buried[name]
 
 
 def _its_own(p, who):

@@ -81,3 +81,29 @@ def test_sixteen_nodes(procs, tmp_path):
     (tmp_path / "stop").touch()
     for x in nodes:
         assert x.wait(60) == 0, "".join(x.stderr[-20:])
+
+
+def test_gossip_cannot_bring_back_an_incarnation_declared_down():
+    # With many nodes, a survivor that has declared a killed node down can
+    # still hear it listed by one that has not yet: that must not make it a
+    # member again (the test above saw the killed incarnation come back).
+    # Run in the node's own scheduler, against its gossip handler.
+    from _subproc import assert_ok, run_in_subprocess
+    proc = run_in_subprocess("""
+        import actors
+        from actors import _cluster
+        def members(node, inc):       # a gossip record naming 'ghost'
+            node.on_members(None, ("members", [
+                ("ghost", inc, "tcp://127.0.0.1:9", None)]))
+            p = node.peers.get("ghost")
+            return p and p.inc
+        def main():
+            node = _cluster._node
+            print(members(node, 5))
+            node.peer_down(node.peers["ghost"], "noconnection")
+            print(members(node, 5), members(node, 4))   # buried: not back
+            print(members(node, 6))    # a newer incarnation: a restart
+        actors.run(main, node=actors.NodeConfig(
+            name="a", listen="tcp://127.0.0.1:*", cookie="c"))
+    """)
+    assert_ok(proc, "5\nNone None\n6\n")

@@ -261,6 +261,14 @@ def test_ended_threads_main_tasklet_freed_without_collection_in_subprocess():
             t.start(); t.join()
         print(refs[0]() is None)             # nothing held it: gone
         main, g = kept
+        # greenlet itself marks it dead from the thread's C++ thread-local
+        # destructor, which can run after join() returned: wait for that
+        # there (ours is dead at once).
+        import actors, time
+        deadline = time.monotonic() + 10
+        while actors.BACKEND == "greenlet" and not main.dead and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
         # held from outside: the main tasklet of an ended thread, and its
         # suspended child, which cannot run; its frame chain ends in itself
         # (3.15: not in the ended thread's freed base frame)
