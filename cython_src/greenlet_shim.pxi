@@ -58,6 +58,12 @@ cdef _ThreadState thread_state():
     return new_thread_state()
 
 
+cdef PyObject *thread_state_ptr():
+    """thread_state(), borrowed: the thread's dict keeps it alive."""
+    cdef _ThreadState st = thread_state()
+    return <PyObject *>st
+
+
 cdef _ThreadState new_thread_state():
     cdef _ThreadState st = _ThreadState.__new__(_ThreadState)
     cdef TaskletBase main = TaskletBase.__new__(TaskletBase)
@@ -156,6 +162,11 @@ def _tasklet_body(TaskletBase t):
         st.current = t.resume_to
         t.resume_to = None
     t.set_greenlet(None)                  # the greenlet ends with this call
+
+
+cdef PyObject *switch_from(TaskletBase me, TaskletBase target, args, kwargs,
+                           exc) noexcept:
+    return switch_to(target, args, kwargs, exc)
 
 
 cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:

@@ -773,12 +773,14 @@ cdef Process current_process_or_none():
 
 
 cdef Process current_process():
-    cdef Process p = current_process_or_none()
-    if p is None:
+    # (on every send and receive: no call to current_process_or_none, and
+    # the thread state borrowed)
+    cdef TaskletBase cur = tasklet_current(<_ThreadState>thread_state_ptr())
+    if not isinstance(cur, Process):
         raise ActorError("not inside an actor (use actors.run() or a System)")
-    if p.sched.forked:
+    if (<Process>cur).sched.forked:
         raise ActorError(FORKED)
-    return p
+    return <Process>cur
 
 
 cdef int block(Process p) except -1:
@@ -787,7 +789,7 @@ cdef int block(Process p) except -1:
     cdef PyObject *r
     if p.sched.forked:
         raise ActorError(FORKED)
-    r = switch_to(block_target_ptr(p.sched, p), (), None, None)
+    r = switch_from(p, block_target_ptr(p.sched, p), (), None, None)
     if r == NULL:
         if OBSERVE:
             clear_waiting(p)              # thrown out of its wait, unwoken
@@ -810,10 +812,10 @@ cdef TaskletBase block_target(Scheduler s, Process p):
             actors_dq_len(s.inbox) != 0 or s.fd_again or s.flush_wanted or \
             s.stopping or s.fatal is not None or s.running is not p:
         return s.loop_tasklet
-    q = <Process>runq[0]
+    q = <Process>actors_dq_popleft(runq)   # (a peek costs as much)
     if q is p or q.pflags & P_EXITED or not tasklet_active(q):
+        runq.appendleft(q)                # the loop takes it in turn
         return s.loop_tasklet
-    actors_dq_popleft(runq)
     q.pflags &= ~P_QUEUED
     s.handoffs -= 1
     if OBSERVE:

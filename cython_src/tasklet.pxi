@@ -887,6 +887,14 @@ cdef PyObject *switch_to(TaskletBase target, args, kwargs, exc) noexcept:
                      exc)
 
 
+cdef PyObject *switch_from(TaskletBase me, TaskletBase target, args, kwargs,
+                           exc) noexcept:
+    """switch_to() called by me, the running tasklet: its thread is this
+    one, so no thread-local read (borrowed: see switch_in)."""
+    cdef PyObject *st = <PyObject *>me.thread
+    return switch_in(<_ThreadState>st, target, args, kwargs, exc)
+
+
 cdef PyObject *(*switch_to_ptr)(TaskletBase, object, object, object) noexcept
 switch_to_ptr = switch_to
 

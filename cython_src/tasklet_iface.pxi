@@ -7,9 +7,12 @@
 #                     `thread` and overrides `cdef void _main(self) noexcept`
 #   _ThreadState      per thread; the runtime uses main, current and sched
 #   thread_state()    the running thread's _ThreadState
+#   thread_state_ptr()  the same, borrowed
 #   switch_to(t, args, kwargs, exc)
 #                     run t; what the resumed switch returns: a new
 #                     reference, or NULL with the error set
+#   switch_from(me, t, args, kwargs, exc)
+#                     switch_to, called by me, the running tasklet
 #   tasklet_rearm(t)  a finished tasklet may start again
 #   Tasklet           the user-level tasklet type (spawn() refuses it)
 #   TaskletExit       what ends a tasklet nobody can resume any more
