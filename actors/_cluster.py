@@ -433,6 +433,8 @@ class Node:
             # authenticated hello says which is real.
             self.peer_down(p, "noconnection")
             p = None
+        if p is None and inc < self.buried.get(name, (-1,))[0]:
+            return None                    # older than the one that went
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler

@@ -97,13 +97,22 @@ def test_gossip_cannot_bring_back_an_incarnation_declared_down():
                 ("ghost", inc, "tcp://127.0.0.1:9", None)]))
             p = node.peers.get("ghost")
             return p and p.inc
+        def hello(node, inc):         # its own hello
+            node.on_hello(b"ghost\\0%d" % inc, (
+                "hello", "ghost", inc, "tcp://127.0.0.1:9", None,
+                node.addr, False, []))
+            p = node.peers.get("ghost")
+            return p and p.inc
         def main():
             node = _cluster._node
             print(members(node, 5))
             node.peer_down(node.peers["ghost"], "noconnection")
             print(members(node, 5), members(node, 4))   # buried: not back
+            print(hello(node, 4))      # a straggler of an older one: no
+            print(hello(node, 5))      # that incarnation itself: back
+            node.peer_down(node.peers["ghost"], "noconnection")
             print(members(node, 6))    # a newer incarnation: a restart
         actors.run(main, node=actors.NodeConfig(
             name="a", listen="tcp://127.0.0.1:*", cookie="c"))
     """)
-    assert_ok(proc, "5\nNone None\n6\n")
+    assert_ok(proc, "5\nNone None\nNone\n5\n6\n")
