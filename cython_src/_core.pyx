@@ -51,6 +51,25 @@ include "chunks.pxi"
 include "tasklet.pxi"
 include "tasklet_iface.pxi"
 include "runtime.pxi"
+
+
+# The core runs an actor's body through these (a TaskletBase has no cdef
+# methods: see tasklet.pxi).
+cdef void process_main(TaskletBase t) noexcept:
+    (<Process>t)._main()
+
+
+cdef PyObject *process_first(TaskletBase t) noexcept:
+    return (<Process>t).first_callable()
+
+
+cdef TaskletCore *process_core(TaskletBase t) noexcept:
+    return &(<Process>t).core if isinstance(t, Process) else NULL
+
+
+own_main_ptr = process_main
+own_first_ptr = process_first
+own_core_ptr = process_core
 include "greenlet_capi.pxi"
 
 

@@ -513,7 +513,7 @@ def ask(dest, msg, timeout=5.0):
     cdef _AskMatch m
     cdef list chain = None
     if me is None:
-        if target.thread is thread_state():
+        if tasklet_thread(target) is thread_state():
             raise ActorError("ask() from the scheduler's own thread outside "
                              "an actor would wait for itself")
         w = _ThreadWaiter.__new__(_ThreadWaiter)
@@ -533,7 +533,7 @@ def ask(dest, msg, timeout=5.0):
     # that ends without answering answers at its end (process_exit: the
     # requests in its mailbox and those it took; an Actor's batch: the one
     # it handles), and on this thread no actor outlives its scheduler.
-    if target.thread is not me.thread:
+    if tasklet_thread(target) is not tasklet_thread(me):
         m.mref = monitor(target.pid)
     send_to(target, target.pid, new_request(msg, me.pid, m.ref))
     try:
@@ -549,7 +549,7 @@ def _post_request(dest, msg, waiter):
     waiter.deliver(value, exc), from any thread."""
     cdef Process target = ask_target(dest)
     req = Request(msg, waiter, None)
-    if target.thread is thread_state():
+    if tasklet_thread(target) is thread_state():
         deliver(target, req)
     else:
         target.sched.post(target, req)

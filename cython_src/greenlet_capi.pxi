@@ -70,18 +70,18 @@ cdef int capi_set_parent(PyObject *g, PyObject *parent) except -1:
 
 cdef int capi_main(PyObject *g) except -1:
     require_tasklet(g)
-    return (<TaskletBase>g).flags & MAIN != 0
+    return (<TaskletBase>g).c.flags & MAIN != 0
 
 
 cdef int capi_started(PyObject *g) except -1:
     require_tasklet(g)
-    return (<TaskletBase>g).flags & STARTED != 0
+    return (<TaskletBase>g).c.flags & STARTED != 0
 
 
 cdef int capi_active(PyObject *g) except -1:
     # started and not finished: greenlet's "active"
     require_tasklet(g)
-    return (<TaskletBase>g).stack.start != NULL
+    return (<TaskletBase>g).c.stack.start != NULL
 
 
 cdef PyObject *capi_get_parent(PyObject *g) noexcept:
@@ -89,7 +89,7 @@ cdef PyObject *capi_get_parent(PyObject *g) noexcept:
     if g == NULL or not isinstance(<object>g, Tasklet):
         PyErr_BadArgument()
         return NULL
-    p = (<TaskletBase>g)._parent
+    p = parent_of(<TaskletBase>g)
     if p is None:
         return NULL
     Py_INCREF(<PyObject *>p)

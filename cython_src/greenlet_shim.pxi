@@ -81,6 +81,12 @@ cdef _ThreadState new_thread_state():
     return st
 
 
+# The native core keeps a tasklet's state in this (an actor's inside its
+# Process); here a greenlet holds it.
+cdef struct TaskletCore:
+    unsigned char unused
+
+
 cdef class TaskletBase:
     """The base of Process: a greenlet while it runs or is suspended."""
     cdef object gr              # its greenlet; None: not started, or ended
@@ -89,7 +95,6 @@ cdef class TaskletBase:
     cdef TaskletBase resume_to  # who runs next if gr is ended from outside
     cdef _ThreadState thread
     cdef unsigned char flags
-    cdef unsigned int reductions  # the runtime's (introspect.pxi)
 
     cdef void _main(self) noexcept:
         """The body; must not raise."""
@@ -107,6 +112,10 @@ cdef inline void tasklet_prepare(TaskletBase t, TaskletBase parent) noexcept:
     t.flags |= OWN_MAIN
     t._parent = parent
     t.thread = parent.thread
+
+
+cdef inline _ThreadState tasklet_thread(TaskletBase t):
+    return t.thread
 
 
 cdef inline bint tasklet_active(TaskletBase t) noexcept:

@@ -32,7 +32,7 @@ cdef void count_exit(reason, bint crashed) noexcept:
 cdef str status_of(Process p):
     if p.pflags & P_EXITED or p.pending_exit is not None:
         return "exiting"
-    if p.thread.current is p:
+    if tasklet_thread(p).current is p:
         return "running"
     if p.pflags & P_QUEUED:
         return "runnable"
@@ -347,7 +347,7 @@ cdef void trace_emit(str kind, Pid pid, other, msg) noexcept:
                 return
             # No send(): it may yield, and an event can come from an
             # actor's last moments (process_exit), which must not.
-            if sink.thread is thread_state():
+            if tasklet_thread(sink) is thread_state():
                 deliver(sink, ev)
             else:
                 sink.sched.post(sink, ev)

@@ -213,6 +213,8 @@ cdef class Process(TaskletBase):
     cdef object pending_exit    # reason of an exit signal not yet raised
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
+    cdef unsigned int reductions  # its count of work (introspect.pxi)
+    cdef TaskletCore core       # its TaskletBase's state (tasklet.pxi)
     cdef Scheduler sched
 
     cdef PyObject *first_callable(self) noexcept:
@@ -509,7 +511,7 @@ cdef int send_to(Process p, dest, msg) except -1:
             remote_router.send(pid, msg)
         else:
             dead_letter(dest, msg)
-    elif p.thread is thread_state():
+    elif tasklet_thread(p) is thread_state():
         if p.extra is not None and p.extra.bound and is_full(p):
             wait_for_room(p)              # bound.pxi
             if p.pflags & P_EXITED:
@@ -618,7 +620,7 @@ cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
             if dest is not None and dest.node != 0 and remote_router is not None:
                 remote_router.exit(dest, sender, reason)
             return 0
-        if p.thread is not thread_state():
+        if tasklet_thread(p) is not thread_state():
             p.sched.post_exit(dest, sender, reason)
             return 0
         if reason == "kill":
@@ -645,7 +647,7 @@ cdef int kill(Process p, reason) except -1:
     """End p with reason: at once if it is running, else when it next runs."""
     if p.pflags & P_EXITED:
         return 0
-    if p is tasklet_current(p.thread):
+    if p is tasklet_current(tasklet_thread(p)):
         raise _ExitSignal(reason)
     # None is a reason like any other (Erlang: all but 'normal' kill);
     # pending_exit's None means "no signal", so it is stored as a marker.

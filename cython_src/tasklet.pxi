@@ -5,6 +5,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 import contextvars
 import gc
 
+from libc.string cimport memset
 from types import TracebackType
 
 cdef enum:
@@ -12,7 +13,8 @@ cdef enum:
     MAIN = 2
     OWN_MAIN = 4        # a subtype that runs its _main() instead of run()
     RUN_SET = 8         # a Tasklet's run was given (it may be None)
-    RUN_LOOKED_UP = 16  # the caller looked run up for the start: in _args
+    RUN_LOOKED_UP = 16  # the caller looked run up for the start: in args
+    OWN_CORE = 32       # the core is inside the object (an actor's)
 
 cdef object Context = contextvars.Context
 cdef object MAIN_TOKEN = object()     # marks the creation of a main tasklet
@@ -105,10 +107,10 @@ cdef _ThreadState new_thread_state():
     st.chain_end = actors_pystate_chain_end(st.tstate)
     st.main = main
     st.current = main
-    main.thread = st
-    main.flags = STARTED | MAIN
-    main.stack.start = <char *>1          # running
-    main.stack.stop = <char *>-1          # owns the whole stack above
+    core_put(&main.c.thread, st)
+    main.c.flags = STARTED | MAIN
+    main.c.stack.start = <char *>1          # running
+    main.c.stack.stop = <char *>-1          # owns the whole stack above
     st.pending_kills = []
     st.alive = True
     # The thread's dict keeps it alive at least as long as the thread.
@@ -119,49 +121,112 @@ cdef _ThreadState new_thread_state():
     return st
 
 
+# A tasklet's state lives outside its object, behind one pointer: the
+# object is then greenlet's size (head, weak-reference list, dict and one
+# pointer), so that C types compiled against greenlet's struct (gevent's
+# Greenlet) can derive from actors.greenlet and keep their fields after
+# it.  The references in it are owned; tasklet_traverse, tasklet_clear and
+# __dealloc__ handle them as Cython handles object fields.
+cdef struct TaskletCore:
+    Stack stack
+    actors_pystate pystate
+    actors_chunk *chunk
+    PyObject *parent    # TaskletBase, or None (a main tasklet)
+    PyObject *thread    # _ThreadState (None only while a main one is made)
+    PyObject *run       # a Tasklet's run: given (RUN_SET flag) or running
+    PyObject *args      # run's arguments while it runs
+    PyObject *kwargs
+    unsigned char flags
+
+cdef enum:
+    CORE_REFS = 5       # parent ... kwargs, in this order
+
+
+cdef inline PyObject **core_refs(TaskletCore *c) noexcept:
+    return &c.parent
+
+
+cdef inline void core_put(PyObject **slot, value) noexcept:
+    """Store a reference to value in a core slot; the old one goes last
+    (its release may run code that reads the slot)."""
+    cdef PyObject *old = slot[0]
+    Py_INCREF(<PyObject *>value)
+    slot[0] = <PyObject *>value
+    Py_XDECREF(old)
+
+
+cdef inline TaskletBase parent_of(TaskletBase t):
+    return <TaskletBase>t.c.parent
+
+
+cdef inline _ThreadState thread_of(TaskletBase t):
+    return <_ThreadState>t.c.thread
+
+
+# The runtime's actors (OWN_MAIN) run a body of their own, and keep their
+# core inside their object (they need not be greenlet's size): _core.pyx
+# sets these.
+cdef void (*own_main_ptr)(TaskletBase) noexcept
+cdef PyObject *(*own_first_ptr)(TaskletBase) noexcept
+cdef TaskletCore *(*own_core_ptr)(TaskletBase) noexcept
+
+
+cdef PyObject *first_callable(TaskletBase t) noexcept:
+    """Borrowed: what t calls first when it starts, whose root chunk size
+    may be known (chunks.pxi), or NULL."""
+    if t.c.flags & OWN_MAIN:
+        return own_first_ptr(t) if own_first_ptr != NULL else NULL
+    return t.c.run
+
+
 cdef inline bint tasklet_running(TaskletBase t) noexcept:
     """t is its thread's running tasklet, or the main one of an ended
     thread (which was running when it ended)."""
-    return t is t.thread.current or (t.flags & MAIN and not t.thread.alive)
+    cdef _ThreadState st = <_ThreadState>t.c.thread
+    return t is st.current or (t.c.flags & MAIN and not st.alive)
 
 
 # No @cython.freelist: objects it recycles keep CPython's 'finalized' mark,
 # so __del__ would never run for a reused one.
 cdef class TaskletBase:
     """What every tasklet is in C: its stack slice, its interpreter state,
-    its parent and thread.  Tasklet adds greenlet's Python API on top;
-    actors derive from this base directly, so that none of that API falls
-    into their own namespace."""
-    cdef Stack stack
-    cdef actors_pystate pystate
-    cdef actors_chunk *chunk
-    cdef TaskletBase _parent
-    cdef _ThreadState thread
-    cdef unsigned char flags
-    # The actor runtime's count of its work (introspect.pxi); here it fills
-    # the padding after flags, so it costs no memory.
-    cdef unsigned int reductions
-
-    cdef void _main(self) noexcept:
-        """The body of an OWN_MAIN subtype; must not raise."""
-        pass
-
-    cdef PyObject *first_callable(self) noexcept:
-        """Borrowed: what the tasklet calls first when it starts, whose
-        root chunk size may be known (chunks.pxi), or NULL."""
-        return NULL
+    its parent and thread, all in its core (`c`).  Tasklet adds greenlet's
+    Python API on top; actors derive from this base directly, so that none
+    of that API falls into their own namespace.  No cdef methods here or in
+    Tasklet: Cython would put a method table pointer in the object."""
+    cdef TaskletCore *c
 
     def __cinit__(self, *args, **kwargs):
+        cdef TaskletCore *c = NULL
+        if own_core_ptr != NULL:
+            c = own_core_ptr(self)        # zeroed with the object
+        if c != NULL:
+            c.flags = OWN_CORE
+        else:
+            c = <TaskletCore *>block_alloc(sizeof(TaskletCore))
+            if c == NULL:
+                raise MemoryError()
+            memset(c, 0, sizeof(TaskletCore))
+        for slot in range(CORE_REFS):
+            Py_INCREF(<PyObject *>None)
+            core_refs(c)[slot] = <PyObject *>None
+        self.c = c
         if args and args[0] is MAIN_TOKEN:
             return                        # new_thread_state sets it up
         cdef _ThreadState st = thread_state()
         if st.pending_kills:
             kill_pending(st)
-        self.thread = st
-        self._parent = st.current
+        core_put(&c.thread, st)
+        core_put(&c.parent, st.current)
 
     def __reduce__(self):
         raise TypeError("tasklets cannot be pickled")
+
+    def __sizeof__(self):
+        # the object and its core (sys.getsizeof adds the collector's head)
+        return Py_TYPE(<PyObject *>self).tp_basicsize + (
+            0 if self.c == NULL or self.c.flags & OWN_CORE
+            else block_size(sizeof(TaskletCore)))
 
     # -- end of life --------------------------------------------------------
     # The rule: the memory under a suspended tasklet's frames (its saved
@@ -182,24 +247,37 @@ cdef class TaskletBase:
         tasklet_collected(self)
 
     def __dealloc__(self):
-        if self.stack.start != NULL and not self.flags & MAIN:
+        cdef TaskletCore *c = self.c
+        cdef PyObject *refs[CORE_REFS]
+        cdef int i
+        if c == NULL:
+            return
+        if c.stack.start != NULL and not c.flags & MAIN:
             # Unreachable (tasklet_dealloc ends or keeps every suspended
             # tasklet); were it reached, leaking beats freeing memory that
             # frames may still point into.
             return
-        stack_release(&self.stack)
-        if self.chunk != NULL:
-            chunk_free(self.chunk)
-            self.chunk = NULL
-        actors_pystate_clear(&self.pystate)
+        stack_release(&c.stack)
+        if c.chunk != NULL:
+            chunk_free(c.chunk)
+        actors_pystate_clear(&c.pystate)
+        # The references go last, with the core already gone: what they
+        # free may run code, none of which may find this tasklet half-freed.
+        for i in range(CORE_REFS):
+            refs[i] = core_refs(c)[i]
+        self.c = NULL
+        if not c.flags & OWN_CORE:
+            block_free(c, sizeof(TaskletCore))
+        for i in range(CORE_REFS):
+            Py_XDECREF(refs[i])
 
 
 cdef class Tasklet(TaskletBase):
     """A greenlet-like coroutine whose C stack lives on the heap only while
-    it is suspended.  ``Tasklet(run=None, parent=None)``."""
-    cdef object _run            # run: given (RUN_SET flag) or running
-    cdef object _args           # run's arguments while it runs
-    cdef object _kwargs
+    it is suspended.  ``Tasklet(run=None, parent=None)``.  Its object is
+    greenlet's size (40 bytes on 64-bit): a C type compiled against
+    greenlet's struct (gevent's Greenlet) derives from it and keeps its
+    own fields after that."""
     cdef object __weakref__
     cdef dict __dict__
 
@@ -208,12 +286,9 @@ cdef class Tasklet(TaskletBase):
         # own run method would make `self.run = None` an instance attribute
         # hiding that method (gevent's Hub passes run=None).
         if run is not NO_RUN:
-            self.set_run(run)
+            set_run(self, run)
         if parent is not None:
-            self.set_parent(parent)
-
-    cdef PyObject *first_callable(self) noexcept:
-        return <PyObject *>self._run
+            set_parent(self, parent)
 
 
     # -- state --------------------------------------------------------------
@@ -222,65 +297,40 @@ cdef class Tasklet(TaskletBase):
     def dead(self):
         # A tasklet left suspended by a thread that ended can never run
         # again: dead, as greenlet reports it.
-        return bool(self.flags & STARTED) and (
-            self.stack.start == NULL or not self.thread.alive)
+        return bool(self.c.flags & STARTED) and (
+            self.c.stack.start == NULL or not thread_of(self).alive)
 
     def __bool__(self):
         # Still true after its thread ended, as greenlet's (until its
         # dead is read, there).
-        return self.stack.start != NULL
+        return self.c.stack.start != NULL
 
     @property
     def run(self):
-        if not self.flags & RUN_SET:
+        if not self.c.flags & RUN_SET:
             raise AttributeError("run")
-        return self._run
+        return <object>self.c.run
 
     @run.setter
     def run(self, value):
-        self.set_run(value)
-
-    cdef set_run(self, value):
-        if self.flags & STARTED:
-            raise AttributeError("run cannot be set after the tasklet started")
-        self._run = value
-        self.flags |= RUN_SET
+        set_run(self, value)
 
     @run.deleter
     def run(self):
-        if not self.flags & RUN_SET:
+        if not self.c.flags & RUN_SET:
             raise AttributeError("run")
-        self._run = None
-        self.flags &= ~RUN_SET
+        core_put(&self.c.run, None)
+        self.c.flags &= ~RUN_SET
 
     @property
     def parent(self):
-        return self._parent
+        return <object>self.c.parent
 
     # The errors and messages are greenlet's: code written for it
     # matches on them.
     @parent.setter
     def parent(self, value):
-        self.set_parent(value)
-
-    cdef set_parent(self, value):
-        if self.flags & MAIN:
-            raise AttributeError("cannot set the parent of a main greenlet")
-        if not isinstance(value, Tasklet):
-            raise TypeError("GreenletChecker: Expected any type of greenlet, "
-                            "not %s" % actors_type_name(value))
-        cdef TaskletBase p = value
-        while p is not None:
-            if p is self:
-                raise ValueError("cyclic parent chain")
-            p = p._parent
-        if (<TaskletBase>value).thread is not self.thread:
-            if self.flags & STARTED:
-                raise ValueError("parent cannot be on a different thread")
-            # Not started: it belongs to its parent's thread, as in
-            # greenlet (a switch from any other thread is refused).
-            self.thread = (<TaskletBase>value).thread
-        self._parent = value
+        set_parent(self, value)
 
     @parent.deleter
     def parent(self):
@@ -295,12 +345,12 @@ cdef class Tasklet(TaskletBase):
     def gr_context(self):
         cdef PyObject **slot
         if tasklet_running(self):
-            if self.thread is not thread_state():
+            if thread_of(self) is not thread_state():
                 raise ValueError("cannot get context of a greenlet that is "
                                  "running in a different thread")
-            slot = actors_thread_context(self.thread.tstate)
+            slot = actors_thread_context(thread_of(self).tstate)
         else:
-            slot = actors_pystate_context(&self.pystate)
+            slot = actors_pystate_context(&self.c.pystate)
         return None if slot[0] == NULL else <object>slot[0]
 
     @gr_context.setter
@@ -310,13 +360,13 @@ cdef class Tasklet(TaskletBase):
             raise TypeError("greenlet context must be a contextvars.Context "
                             "or None")
         if tasklet_running(self):
-            if self.thread is not thread_state():
+            if thread_of(self) is not thread_state():
                 raise ValueError("cannot set context of a greenlet that is "
                                  "running in a different thread")
-            slot = actors_thread_context(self.thread.tstate)
-            actors_thread_context_changed(self.thread.tstate)
+            slot = actors_thread_context(thread_of(self).tstate)
+            actors_thread_context_changed(thread_of(self).tstate)
         else:
-            slot = actors_pystate_context(&self.pystate)
+            slot = actors_pystate_context(&self.c.pystate)
         old = slot[0]
         if value is None:
             slot[0] = NULL
@@ -328,12 +378,12 @@ cdef class Tasklet(TaskletBase):
     @property
     def _stack_saved(self):
         """Bytes of C stack this tasklet keeps on the heap (for benchmarks)."""
-        return self.stack.saved
+        return self.c.stack.saved
 
     @property
     def _root_chunk(self):
         """Bytes of the frame-stack chunk it started with (0: none yet)."""
-        return 0 if self.chunk == NULL else actors_chunk_bytes(self.chunk)
+        return 0 if self.c.chunk == NULL else actors_chunk_bytes(self.c.chunk)
 
     @gr_context.deleter
     def gr_context(self):
@@ -342,24 +392,56 @@ cdef class Tasklet(TaskletBase):
     def __repr__(self):
         # greenlet's format, which code and logs written for it parse; otid
         # identifies the thread (its state object here).
-        cdef bint gone = not self.thread.alive
+        cdef _ThreadState th = thread_of(self)
+        cdef bint gone = not th.alive
         name = actors_type_name(self)
         if self.dead:
             return "<%s object at %#x (otid=%#x) %sdead>" % (
-                name, id(self), id(self.thread),
+                name, id(self), id(th),
                 "(thread exited) " if gone else "")
         if gone:
             where = " (thread exited)"
-        elif self is self.thread.current and self.thread is thread_state():
+        elif self is th.current and th is thread_state():
             where = " current"
         else:
-            where = " suspended" if self.flags & STARTED else ""
+            where = " suspended" if self.c.flags & STARTED else ""
         return "<%s object at %#x (otid=%s)%s%s%s%s>" % (
-            name, id(self), "%#x" % id(self.thread) if self.flags & STARTED
+            name, id(self), "%#x" % id(th) if self.c.flags & STARTED
             else "0x(nil)", where,   # greenlet binds a thread at the start
-            " active" if self.stack.start != NULL else "",
-            " started" if self.flags & STARTED else " pending",
-            " main" if self.flags & MAIN else "")
+            " active" if self.c.stack.start != NULL else "",
+            " started" if self.c.flags & STARTED else " pending",
+            " main" if self.c.flags & MAIN else "")
+
+
+cdef int set_run(Tasklet t, value) except -1:
+    if t.c.flags & STARTED:
+        raise AttributeError("run cannot be set after the tasklet started")
+    core_put(&t.c.run, value)
+    t.c.flags |= RUN_SET
+    return 0
+
+
+cdef int set_parent(Tasklet t, value) except -1:
+    # The errors and messages are greenlet's: code written for it
+    # matches on them.
+    if t.c.flags & MAIN:
+        raise AttributeError("cannot set the parent of a main greenlet")
+    if not isinstance(value, Tasklet):
+        raise TypeError("GreenletChecker: Expected any type of greenlet, "
+                        "not %s" % actors_type_name(value))
+    cdef TaskletBase p = value
+    while p is not None:
+        if p is t:
+            raise ValueError("cyclic parent chain")
+        p = parent_of(p)
+    if (<TaskletBase>value).c.thread != t.c.thread:
+        if t.c.flags & STARTED:
+            raise ValueError("parent cannot be on a different thread")
+        # Not started: it belongs to its parent's thread, as in
+        # greenlet (a switch from any other thread is refused).
+        core_put(&t.c.thread, thread_of(<TaskletBase>value))
+    core_put(&t.c.parent, value)
+    return 0
 
 
 cdef class greenlet(Tasklet):
@@ -423,8 +505,8 @@ cdef extern from *:
 cdef inline bint tasklet_suspended(PyObject *o) noexcept:
     """o, a TaskletBase, has frames that may run again: started, not
     finished, not a thread's main tasklet (whose frames are the thread's)."""
-    return (<TaskletBase>o).stack.start != NULL and \
-        not (<TaskletBase>o).flags & MAIN
+    cdef TaskletCore *c = (<TaskletBase>o).c
+    return c != NULL and c.stack.start != NULL and not c.flags & MAIN
 
 
 cdef void tasklet_collected(TaskletBase t) noexcept:
@@ -437,25 +519,26 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
     cdef _ThreadState st = thread_state()
     if t is st.current:
         return
-    if t.thread is st:
+    cdef _ThreadState th = thread_of(t)
+    if th is st:
         if in_collection or not collections_watched():
             # Not now: see collection_phase.  This list resurrects it (so
             # the collector clears nothing it reaches) until then.
             st.pending_kills.append(t)
         else:
             kill_collected(t, st)
-    elif t.thread.alive:
+    elif th.alive:
         # Only its own thread can run it: it is ended there, at that
         # thread's next switch (this list resurrects it until then), and
         # that thread's scheduler is woken for it.
-        t.thread.pending_kills.append(t)
-        wake_for_kills(t.thread)
-    elif actors_pystate_abandon(&t.pystate, t.thread.chain_end):
+        th.pending_kills.append(t)
+        wake_for_kills(th)
+    elif actors_pystate_abandon(&t.c.pystate, th.chain_end):
         # Its thread is gone and its stack with it; its frames' references
         # were released (pystate_reclaim.h before 3.14): nothing of it runs
         # again, and its C stack holds no reference (see run_tasklet), so
         # it may be freed.
-        t.stack.start = NULL
+        t.c.stack.start = NULL
     else:
         # Its thread is gone and its frames could not be released (see
         # actors_pystate_abandon: a generator's frame among them): keep it
@@ -463,9 +546,9 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
         # the arguments it was started with were held for its C stack only
         # (run_greenlet_style borrows them from these fields), and that
         # stack never runs again.
-        if isinstance(t, Tasklet):
-            (<Tasklet>t)._run = (<Tasklet>t)._args = None
-            (<Tasklet>t)._kwargs = None
+        core_put(&t.c.run, None)
+        core_put(&t.c.args, None)
+        core_put(&t.c.kwargs, None)
         Py_INCREF(<PyObject *>t)
 
 
@@ -596,15 +679,32 @@ cdef int tasklet_clear(PyObject *o) noexcept:
     # the next collection (kill_collected lets it be).
     if tasklet_suspended(o):
         return 0
-    return cython_clear[tasklet_type_index(Py_TYPE(o))](o)
+    cdef inquiry clear = cython_clear[tasklet_type_index(Py_TYPE(o))]
+    if clear != NULL and clear(o):
+        return -1
+    cdef TaskletCore *c = (<TaskletBase>o).c
+    cdef int i
+    if c != NULL:                         # its references, as Cython's would
+        for i in range(CORE_REFS):
+            core_put(&core_refs(c)[i], None)
+    return 0
 
 
 cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
-    # Cython's traverse knows the object fields; add the ones in pystate.
-    cdef int r = cython_traverse[tasklet_type_index(Py_TYPE(o))](o, visit, arg)
-    if r:
+    # Cython's traverse knows the object fields; add the core's references
+    # and the ones in its pystate.
+    cdef traverseproc traverse = cython_traverse[tasklet_type_index(Py_TYPE(o))]
+    cdef int r = 0 if traverse == NULL else traverse(o, visit, arg)
+    cdef TaskletCore *c = (<TaskletBase>o).c
+    cdef int i
+    if r or c == NULL:
         return r
-    return actors_pystate_traverse(&(<TaskletBase>o).pystate, visit, arg)
+    for i in range(CORE_REFS):
+        if core_refs(c)[i] != NULL:
+            r = visit(core_refs(c)[i], arg)
+            if r:
+                return r
+    return actors_pystate_traverse(&c.pystate, visit, arg)
 
 
 cdef extern from "Python.h":
@@ -620,17 +720,6 @@ cdef PyObject *tasklet_new(PyTypeObject *tp, PyObject *args,
     # set (generic setattr and Cython's __dict__ getter create it then).
     cdef int i = tasklet_type_index(tp)
     cdef PyObject **d
-    if tp.tp_basicsize < tasklet_types[i].tp_basicsize:
-        # A C type compiled against greenlet's own (smaller) object struct,
-        # e.g. gevent's compiled Greenlet: its fields would overlap ours.
-        error = TypeError(
-            "%s derives from greenlet's C object layout (%d bytes), which "
-            "actors.greenlet does not share (%d bytes); use such a C "
-            "extension with the greenlet package, or its pure-Python "
-            "build if it has one (gevent: PURE_PYTHON=1)" % (
-                tp.tp_name.decode('utf-8', 'replace'), tp.tp_basicsize,
-                tasklet_types[i].tp_basicsize))
-        return actors_set_error(<PyObject *>error)
     cdef PyObject *o = cython_new[i](tp, args, kwds)
     if o != NULL:
         d = <PyObject **>(<char *>o + tp.tp_dictoffset)
@@ -651,8 +740,12 @@ cdef int wrap_tasklet_type(type t) except -1:
     cython_new[n_tasklet_types] = tp.tp_new
     n_tasklet_types += 1
     tp.tp_dealloc = tasklet_dealloc
-    tp.tp_clear = tasklet_clear
-    tp.tp_traverse = tasklet_traverse
+    if tp.tp_traverse != NULL:
+        # (Not TaskletBase, which holds no object field and so has no
+        # collector slots: its subtypes' own traverse and clear call its
+        # slots, which must not lead back here.)
+        tp.tp_clear = tasklet_clear
+        tp.tp_traverse = tasklet_traverse
     if tp.tp_dictoffset > 0:
         tp.tp_new = tasklet_new
     for sub in t.__subclasses__():
@@ -749,7 +842,7 @@ cdef bint run_lookup_is_python(TaskletBase t) noexcept:
 cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
     cdef object a = <object>args
     Py_XDECREF(args)                      # `a` holds the one handed over
-    if (<TaskletBase>self).stack.start == NULL and \
+    if (<TaskletBase>self).c.stack.start == NULL and \
             needs_greenlet_path(<TaskletBase>self):
         return switch_greenlet_way(<Tasklet>self, a, kwargs, None)
     # Through the pointer: inlined here, switch_to would make this frame,
@@ -769,7 +862,7 @@ cdef PyObject *throw_impl(self, PyObject *args, kwargs) noexcept:
         exc = _throw_args(*a, **(kwargs or {}))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
-    if (<TaskletBase>self).stack.start == NULL and \
+    if (<TaskletBase>self).c.stack.start == NULL and \
             needs_greenlet_path(<TaskletBase>self):
         return switch_greenlet_way(<Tasklet>self, None, None, exc)
     return switch_to(<TaskletBase>self, None, None, exc)
@@ -782,9 +875,9 @@ actors_install_methods(<PyTypeObject *>Tasklet, <actors_method_fn>switch_impl,
 cdef bint needs_greenlet_path(TaskletBase t) noexcept:
     """A switch to a dead tasklet, or a start whose run lookup may run
     Python code (a subclass's run or __getattribute__)."""
-    if t.flags & STARTED:
+    if t.c.flags & STARTED:
         return True                       # not running: dead
-    return not t.flags & RUN_SET or run_lookup_is_python(t)
+    return not t.c.flags & RUN_SET or run_lookup_is_python(t)
 
 
 @cython.profile(False)
@@ -798,26 +891,26 @@ cdef PyObject *switch_greenlet_way(Tasklet target, args, kwargs,
     tasklet starts it, and this switch then resumes it like any other."""
     cdef TaskletBase t = target
     cdef PyObject *r
-    if t.flags & STARTED and t.stack.start == NULL:
+    if t.c.flags & STARTED and t.c.stack.start == NULL:
         if isinstance(exc, TaskletExit):
             args, kwargs, exc = (exc,), None, None
-        while t.flags & STARTED and t.stack.start == NULL:
-            t = t._parent
-    if t.flags & STARTED or t.thread is not thread_state() or \
+        while t.c.flags & STARTED and t.c.stack.start == NULL:
+            t = parent_of(t)
+    if t.c.flags & STARTED or thread_of(t) is not thread_state() or \
             not isinstance(t, Tasklet):
         return switch_to(t, args, kwargs, exc)
     target = <Tasklet>t
-    if target.flags & RUN_SET and not run_lookup_is_python(target):
+    if target.c.flags & RUN_SET and not run_lookup_is_python(target):
         return switch_to(target, args, kwargs, exc)
     r = actors_getattr(<PyObject *>target, "run")
     if r == NULL:
         return NULL
     run = <object>r
     Py_XDECREF(r)
-    if not target.flags & STARTED:
-        target._args = run
-        target.flags |= RUN_LOOKED_UP
-    elif target.stack.start == NULL:      # started and ended meanwhile
+    if not target.c.flags & STARTED:
+        core_put(&target.c.args, run)
+        target.c.flags |= RUN_LOOKED_UP
+    elif target.c.stack.start == NULL:      # started and ended meanwhile
         return switch_greenlet_way(target, args, kwargs, exc)
     return switch_to(target, args, kwargs, exc)
 
@@ -853,15 +946,15 @@ cdef void kill_collected(TaskletBase t, _ThreadState st) noexcept:
     last reference was the one being dropped), so what is in flight to the
     resumed context is put back afterwards."""
     args, kwargs, exc = st.args, st.kwargs, st.exc
-    parent = t._parent
-    t._parent = st.current
+    parent = parent_of(t)
+    core_put(&t.c.parent, st.current)
     cdef PyObject *r = switch_to(t, None, None, TaskletExit())
     if r == NULL:
         PyErr_WriteUnraisable(t)
     Py_XDECREF(r)
     st.args, st.kwargs, st.exc = args, kwargs, exc
-    if t.stack.start != NULL:             # it caught the exit and lives on
-        t._parent = parent
+    if t.c.stack.start != NULL:             # it caught the exit and lives on
+        core_put(&t.c.parent, parent)
         if Py_REFCNT(t) > 1:
             # Someone holds it (in a collection: at least the collector):
             # when it is dropped again, or found in garbage again, it is
@@ -891,7 +984,7 @@ cdef PyObject *switch_from(TaskletBase me, TaskletBase target, args, kwargs,
                            exc) noexcept:
     """switch_to() called by me, the running tasklet: its thread is this
     one, so no thread-local read (borrowed: see switch_in)."""
-    cdef PyObject *st = <PyObject *>me.thread
+    cdef PyObject *st = me.c.thread
     return switch_in(<_ThreadState>st, target, args, kwargs, exc)
 
 
@@ -908,12 +1001,12 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
                                 kwargs, exc) noexcept:
     if st.pending_kills:
         kill_pending(st)
-    if target.thread is not st:
-        if not target.thread.alive:
+    if target.c.thread != <PyObject *>st:
+        if not (<_ThreadState>target.c.thread).alive:
             return usage_error("cannot switch to a different thread (which "
                                "happens to have exited)")
         return other_thread_error_ptr(st, target)
-    if target.stack.start == NULL and target.flags & STARTED:
+    if target.c.stack.start == NULL and target.c.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
     st.args = args
     st.kwargs = kwargs
@@ -934,7 +1027,7 @@ cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
     # greenlet's message, which callers match on
     try:
         message = ("Cannot switch to a different thread\n\tCurrent:  %r\n"
-                   "\tExpected: %r" % (st.main, target.thread.main))
+                   "\tExpected: %r" % (st.main, thread_of(target).main))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
     return usage_error(message)
@@ -997,34 +1090,34 @@ cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
 
 
 cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
-    cdef Stack *cur = &st.current.stack
+    cdef Stack *cur = &st.current.c.stack
     cdef PyThreadState *ts = st.tstate
     st.use_tracing = actors_pystate_tracing(ts)
     if cur.start != NULL:                 # a dying tasklet keeps nothing
-        if st.current.chunk != NULL:      # did its frames outgrow the root?
-            actors_chunk_learn(ts, st.current.chunk, CHUNK_SIZE)
-        actors_pystate_save(&st.current.pystate, ts)
+        if st.current.c.chunk != NULL:      # did its frames outgrow the root?
+            actors_chunk_learn(ts, st.current.c.chunk, CHUNK_SIZE)
+        actors_pystate_save(&st.current.c.pystate, ts)
     st.origin = st.current
     st.target = target
     st.sw.current = cur
-    st.sw.target = &target.stack
-    st.sw.starting = NULL if target.flags & STARTED else <PyObject *>target
+    st.sw.target = &target.c.stack
+    st.sw.starting = NULL if target.c.flags & STARTED else <PyObject *>target
 
 
 cdef int switch_refused(_ThreadState st) noexcept:
     """save_cb could not save a slice (out of memory): nothing switched."""
     if st.sw.starting != NULL:
-        st.target.stack.start = st.target.stack.stop = NULL
+        st.target.c.stack.start = st.target.c.stack.stop = NULL
     st.origin = st.target = None
-    if st.current.stack.start == NULL:
+    if st.current.c.stack.start == NULL:
         Py_FatalError("actors: out of memory ending a tasklet")
-    actors_pystate_restore(&st.current.pystate, st.tstate, st.use_tracing)
+    actors_pystate_restore(&st.current.c.pystate, st.tstate, st.use_tracing)
     PyErr_NoMemory()
     return -1
 
 
 cdef void switch_resumed(_ThreadState st) noexcept:
-    actors_pystate_restore(&st.target.pystate, st.tstate, st.use_tracing)
+    actors_pystate_restore(&st.target.c.pystate, st.tstate, st.use_tracing)
     resumed(st)
 
 
@@ -1042,11 +1135,11 @@ cdef void resumed(_ThreadState st) noexcept:
     cdef TaskletBase origin = st.origin
     st.current = st.target
     st.origin = st.target = None
-    if origin.stack.start == NULL:        # it died: reclaim what it held
-        stack_release(&origin.stack)
-        if origin.chunk != NULL:
-            chunk_free(origin.chunk)
-            origin.chunk = NULL
+    if origin.c.stack.start == NULL:        # it died: reclaim what it held
+        stack_release(&origin.c.stack)
+        if origin.c.chunk != NULL:
+            chunk_free(origin.c.chunk)
+            origin.c.chunk = NULL
     if st.trace is not None:
         call_trace(st, origin)
 
@@ -1078,7 +1171,7 @@ cdef void tasklet_main(Switch *sw) noexcept:
     # if the tasklet's thread ends while it is suspended.  (Cast from a
     # PyObject * variable: cast straight from the attribute, Cython would
     # hold a new reference to the thread state here for the whole run.)
-    cdef PyObject *stp = <PyObject *>(<TaskletBase>me).thread
+    cdef PyObject *stp = (<TaskletBase>me).c.thread
     run_tasklet(<TaskletBase>me, <_ThreadState>stp, &anchor)
     # Only C from here: this frame is abandoned by the last switch, so it
     # must hold no reference.
@@ -1087,7 +1180,7 @@ cdef void tasklet_main(Switch *sw) noexcept:
 
 cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
     """A new root frame-stack chunk for self, its size in its header."""
-    cdef size_t size = chunk_size_for(self.first_callable())
+    cdef size_t size = chunk_size_for(first_callable(self))
     cdef actors_chunk *chunk = chunk_alloc(size)
     if chunk != NULL:
         actors_chunk_set_bytes(chunk, size)
@@ -1105,26 +1198,26 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     # No reference held here across the run: a suspended tasklet whose
     # thread ends is freed without ever resuming (actors_pystate_abandon),
     # and whatever its C stack held would leak.  Its thread state (st, an
-    # argument) is kept alive by self.thread, run and its arguments by
-    # self._run/_args/_kwargs.
+    # argument) is kept alive by its core's thread, run and its arguments
+    # by the core's run, args and kwargs.
     cdef actors_chunk *chunk = root_chunk_ptr(self)
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
-    self.chunk = chunk
-    self.flags |= STARTED
-    actors_pystate_start(&self.pystate, st.tstate, st.use_tracing, anchor,
+    self.c.chunk = chunk
+    self.c.flags |= STARTED
+    actors_pystate_start(&self.c.pystate, st.tstate, st.use_tracing, anchor,
                          chunk, actors_chunk_bytes(chunk))
     resumed(st)
-    if self.flags & OWN_MAIN:
+    if self.c.flags & OWN_MAIN:
         st.args = st.kwargs = None
         st.exc = None
-        self._main()
+        own_main_ptr(self)
         st.args = (None,)
     else:
         run_greenlet_ptr(<Tasklet>self, st)
     if not actors_pystate_chunk_is_root(st.tstate, chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
-    actors_pystate_keep_context(&self.pystate, st.tstate)
+    actors_pystate_keep_context(&self.c.pystate, st.tstate)
 
 
 cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
@@ -1138,8 +1231,8 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     # of what run() raises.
     if greenlet_prepare_ptr(self, st):
         greenlet_done_ptr(self, st, actors_call(
-            <PyObject *>self._run, <PyObject *>self._args,
-            NULL if self._kwargs is None else <PyObject *>self._kwargs))
+            self.c.run, self.c.args,
+            NULL if self.c.kwargs == <PyObject *>None else self.c.kwargs))
 
 
 cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
@@ -1152,42 +1245,40 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
     cdef PyObject *r
     # run is looked up even when an exception was thrown in before the
     # start, as greenlet does.
-    if self.flags & RUN_LOOKED_UP:
+    if self.c.flags & RUN_LOOKED_UP:
         # The caller looked it up (switch_greenlet_way); a run given but
         # not used is dropped here, in the tasklet, as greenlet drops it
         # (its finalizer may switch).
-        run = self._args
-        self._args = None
-        self.flags &= ~(RUN_LOOKED_UP | RUN_SET)
-        unused = self._run
-        self._run = None
-        del unused
+        run = <object>self.c.args
+        core_put(&self.c.args, None)
+        self.c.flags &= ~(RUN_LOOKED_UP | RUN_SET)
+        core_put(&self.c.run, None)
         Py_INCREF(<PyObject *>run)
         r = <PyObject *>run
-    elif self.flags & RUN_SET and not run_lookup_is_python(self):
-        run = self._run
-        self._run = None
-        self.flags &= ~RUN_SET
+    elif self.c.flags & RUN_SET and not run_lookup_is_python(self):
+        run = <object>self.c.run
+        core_put(&self.c.run, None)
+        self.c.flags &= ~RUN_SET
         Py_INCREF(<PyObject *>run)
         r = <PyObject *>run
     else:
         r = actors_getattr(<PyObject *>self, "run")
-        if r != NULL and self.flags & RUN_SET:   # given; the lookup won
-            self.flags &= ~RUN_SET
-            unused = self._run
-            self._run = None
-            del unused
+        if r != NULL and self.c.flags & RUN_SET:   # given; the lookup won
+            self.c.flags &= ~RUN_SET
+            core_put(&self.c.run, None)
     if r == NULL:
         exc = <object>actors_fetch_error()   # no run: that is the error
         Py_XDECREF(<PyObject *>exc)
         # It never ran: startable again once this ends, as greenlet's
         # start fails before the greenlet exists.
-        self.flags &= ~STARTED
+        self.c.flags &= ~STARTED
     else:
         run = <object>r
         Py_XDECREF(r)
         if exc is None:
-            self._run, self._args, self._kwargs = run, args, kwargs
+            core_put(&self.c.run, run)
+            core_put(&self.c.args, args)
+            core_put(&self.c.kwargs, kwargs)
             return True
         # else it was thrown in before it ever ran
     greenlet_outcome(st, exc)
@@ -1196,7 +1287,9 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
 
 cdef void greenlet_done(Tasklet self, _ThreadState st, PyObject *r) noexcept:
     """The call returned r (a new reference, or NULL with an error set)."""
-    self._run = self._args = self._kwargs = None
+    core_put(&self.c.run, None)
+    core_put(&self.c.args, None)
+    core_put(&self.c.kwargs, None)
     if r != NULL:
         st.args = (<object>r,)
         Py_XDECREF(r)
@@ -1226,19 +1319,19 @@ run_greenlet_ptr = run_greenlet_style
 cdef void tasklet_rearm(TaskletBase t) noexcept:
     """Make a finished tasklet startable again (class-style actors run one
     tasklet start per batch of messages)."""
-    stack_release(&t.stack)
-    t.stack.start = t.stack.stop = NULL
-    t.stack.prev = NULL
-    t.flags &= ~STARTED
+    stack_release(&t.c.stack)
+    t.c.stack.start = t.c.stack.stop = NULL
+    t.c.stack.prev = NULL
+    t.c.flags &= ~STARTED
 
 
 cdef void finish_tasklet(PyObject *me) noexcept:
     """Switch to the first live parent for good; borrowed pointers only."""
-    cdef PyObject *parent = <PyObject *>(<TaskletBase>me)._parent
-    while (<TaskletBase>parent).stack.start == NULL and \
-            (<TaskletBase>parent).flags & STARTED:   # dead parents pass it up
-        parent = <PyObject *>(<TaskletBase>parent)._parent
-    cdef PyObject *st = <PyObject *>(<TaskletBase>me).thread   # no new reference
-    (<TaskletBase>me).stack.start = NULL      # dying
+    cdef PyObject *parent = (<TaskletBase>me).c.parent
+    while (<TaskletBase>parent).c.stack.start == NULL and \
+            (<TaskletBase>parent).c.flags & STARTED:   # dead parents pass it up
+        parent = (<TaskletBase>parent).c.parent
+    cdef PyObject *st = (<TaskletBase>me).c.thread   # no new reference
+    (<TaskletBase>me).c.stack.start = NULL      # dying
     switch_stack(<_ThreadState>st, <TaskletBase>parent)
     Py_FatalError("actors: a dead tasklet was resumed")

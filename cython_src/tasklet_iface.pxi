@@ -3,8 +3,9 @@
 # greenlet_shim.pxi provides the same names over the greenlet package, so
 # the runtime is one copy compiled twice (actors._core, actors._core_greenlet).
 #
-#   TaskletBase       the base type of Process; the runtime uses its field
-#                     `thread` and overrides `cdef void _main(self) noexcept`
+#   TaskletBase       the base type of Process, whose body the runtime
+#                     runs (own_main_ptr, own_first_ptr: tasklet.pxi)
+#   tasklet_thread(t) the _ThreadState t belongs to
 #   _ThreadState      per thread; the runtime uses main, current and sched
 #   thread_state()    the running thread's _ThreadState
 #   thread_state_ptr()  the same, borrowed
@@ -22,23 +23,28 @@
 cdef inline void tasklet_prepare(TaskletBase t, TaskletBase parent) noexcept:
     """When first switched to, t runs its _main(); when that returns, t
     ends by switching to parent."""
-    t.flags |= OWN_MAIN
-    t._parent = parent
+    t.c.flags |= OWN_MAIN
+    core_put(&t.c.parent, parent)
+
+
+cdef inline _ThreadState tasklet_thread(TaskletBase t):
+    """The thread state t belongs to."""
+    return <_ThreadState>t.c.thread
 
 
 cdef inline bint tasklet_active(TaskletBase t) noexcept:
     """t has started and not finished (it runs or is suspended)."""
-    return t.stack.start != NULL
+    return t.c.stack.start != NULL
 
 
 cdef inline void tasklet_prefetch(TaskletBase t) noexcept:
     """t is about to be resumed: start loading its saved stack."""
-    actors_prefetch(t.stack.copy, t.stack.saved)
+    actors_prefetch(t.c.stack.copy, t.c.stack.saved)
 
 
 cdef inline Py_ssize_t tasklet_saved(TaskletBase t) noexcept:
     """Bytes of C stack a suspended t keeps on the heap (0 if unknown)."""
-    return t.stack.saved
+    return t.c.stack.saved
 
 
 cdef inline Py_ssize_t tasklets_saved_total() noexcept:
@@ -48,7 +54,7 @@ cdef inline Py_ssize_t tasklets_saved_total() noexcept:
 
 cdef inline Py_ssize_t tasklet_root_chunk(TaskletBase t) noexcept:
     """Bytes of t's root frame-stack chunk (0 if none)."""
-    return 0 if t.chunk == NULL else <Py_ssize_t>actors_chunk_bytes(t.chunk)
+    return 0 if t.c.chunk == NULL else <Py_ssize_t>actors_chunk_bytes(t.c.chunk)
 
 
 cdef inline TaskletBase tasklet_current(_ThreadState st):
@@ -60,7 +66,7 @@ cdef inline object tasklet_frame(TaskletBase t):
     """The top frame of a suspended t, else None (it runs, has not started
     or has ended).  Its f_back chain never leads into a stack slice another
     tasklet overwrote (pystate_frames.h)."""
-    if t.stack.start == NULL or tasklet_running(t):
+    if t.c.stack.start == NULL or tasklet_running(t):
         return None
-    return actors_pystate_frame(&t.pystate, PyThreadState_Get())
+    return actors_pystate_frame(&t.c.pystate, PyThreadState_Get())
 

@@ -1,9 +1,9 @@
 """gevent's own tests, run on real greenlet and on actors.greenlet.
 
-gevent is the largest greenlet user.  Its compiled modules derive C types
-from greenlet's object layout, which actors.greenlet does not share (see
-the README), so both runs use gevent's pure-Python mode (``PURE_PYTHON=1``,
-gevent's own switch; its event loop stays compiled).  A selection of
+gevent is the largest greenlet user.  Its compiled modules (gevent's
+default) derive C types from greenlet's object struct and keep their own
+fields after it; actors.greenlet's objects are that struct's size, so they
+run on it as they are: both runs use them.  A selection of
 gevent's test modules from its wheel (``gevent.tests``: the hub, greenlets,
 events, queues, locks, pools, timeouts, thread pools, monkey-patched
 threads and queues, sockets, select, servers and WSGI on loopback) runs
@@ -65,10 +65,20 @@ def _both(module, real_env, ours_env):
 def test_gevent_suite_same_on_actors_greenlet(tmp_path):
     import gevent        # tests/run.sh installs it (the bench extra)
     assert gevent.__file__
-    real_env = dict(os.environ, PURE_PYTHON="1")
+    real_env = dict(os.environ)
     real_env.pop("PYTHONPATH", None)
+    real_env.pop("PURE_PYTHON", None)
     ours_env = dict(real_env, **shim_env(tmp_path))
     mark = ours_env["ACTORS_SHIM_MARK"]
+    # gevent's compiled Greenlet, derived from ours (not its pure-Python
+    # one, which it falls back to when the compiled modules do not load)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import gevent, actors.greenlet as G; "
+         "print(gevent.Greenlet.__module__, "
+         "issubclass(gevent.Greenlet, G.greenlet))"],
+        env=ours_env, capture_output=True, text=True, timeout=60)
+    assert probe.stdout == "gevent._gevent_cgreenlet True\n", (
+        probe.stdout, probe.stderr[-2000:])
     totals = {"greenlet": {}, "actors": {}}
     differ = []
     for module in MODULES:
