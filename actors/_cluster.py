@@ -434,7 +434,8 @@ class Node:
             self.peer_down(p, "noconnection")
             p = None
         if p is None and inc < self.buried.get(name, (-1,))[0]:
-            return None                    # older than the one that went
+            self.late += 1                 # older than the one that went
+            return None
         if p is not None and p.inc != inc:
             if inc < p.inc:
                 return None                # an old incarnation's straggler

@@ -42,10 +42,12 @@ def _check(sent, r, ra, n, mailbox):
     assert r["peak"] <= mailbox, r                 # the bound held
     assert ra["downs"] == [] and r["nodes"] == ["a"], (r, ra)
     assert r["bad_frames"] == 0
-    # flat: from the first tenth of the stream on, within 10%
+    # flat: the second half of the stream within 10% of the first half's
+    # peak (a leak grows with the stream; a one-time step, an allocator
+    # arena or socket buffer taken early on, does not)
     rss = r["rss"]
-    base = max(rss[:3])
-    assert max(rss[2:]) <= base * 1.10, rss
+    half = len(rss) // 2
+    assert max(rss[half:]) <= max(rss[:half]) * 1.10, rss
 
 
 def test_slow_consumer_behind_fast_remote_producer(procs, tmp_path):

@@ -183,7 +183,11 @@ def test_fuzz_live_node(tmp_path):
         # plain, wrong cookie and the replays: refused in the handshake
         assert r["stats"]["refused_connections"] >= 4
         assert "evil" not in r["nodes"]
-        assert r["stats"]["bad_frames"] > 1000      # dropped and counted
+        # dropped and counted: as bad frames, or as late ones once a mutated
+        # hello made the peer a new incarnation (what the old one sends
+        # after that is late, and so is a hello of an older one)
+        assert r["stats"]["bad_frames"] + r["stats"]["late_records"] > 1000, \
+            r["stats"]
         print(r["stats"], "".join(b.stderr[-20:]))
         assert b.wait(20) == 0
         assert a.wait(20) == 0
