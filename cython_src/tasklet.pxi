@@ -159,7 +159,8 @@ cdef inline TaskletBase parent_of(TaskletBase t):
     return <TaskletBase>t.c.parent
 
 
-cdef inline _ThreadState thread_of(TaskletBase t):
+cdef inline _ThreadState tasklet_thread(TaskletBase t):
+    """The thread state t belongs to (the runtime's too: tasklet_iface.pxi)."""
     return <_ThreadState>t.c.thread
 
 
@@ -182,7 +183,7 @@ cdef PyObject *first_callable(TaskletBase t) noexcept:
 cdef inline bint tasklet_running(TaskletBase t) noexcept:
     """t is its thread's running tasklet, or the main one of an ended
     thread (which was running when it ended)."""
-    cdef _ThreadState st = <_ThreadState>t.c.thread
+    cdef _ThreadState st = tasklet_thread(t)
     return t is st.current or (t.c.flags & MAIN and not st.alive)
 
 
@@ -298,7 +299,7 @@ cdef class Tasklet(TaskletBase):
         # A tasklet left suspended by a thread that ended can never run
         # again: dead, as greenlet reports it.
         return bool(self.c.flags & STARTED) and (
-            self.c.stack.start == NULL or not thread_of(self).alive)
+            self.c.stack.start == NULL or not tasklet_thread(self).alive)
 
     def __bool__(self):
         # Still true after its thread ended, as greenlet's (until its
@@ -345,10 +346,10 @@ cdef class Tasklet(TaskletBase):
     def gr_context(self):
         cdef PyObject **slot
         if tasklet_running(self):
-            if thread_of(self) is not thread_state():
+            if tasklet_thread(self) is not thread_state():
                 raise ValueError("cannot get context of a greenlet that is "
                                  "running in a different thread")
-            slot = actors_thread_context(thread_of(self).tstate)
+            slot = actors_thread_context(tasklet_thread(self).tstate)
         else:
             slot = actors_pystate_context(&self.c.pystate)
         return None if slot[0] == NULL else <object>slot[0]
@@ -360,11 +361,11 @@ cdef class Tasklet(TaskletBase):
             raise TypeError("greenlet context must be a contextvars.Context "
                             "or None")
         if tasklet_running(self):
-            if thread_of(self) is not thread_state():
+            if tasklet_thread(self) is not thread_state():
                 raise ValueError("cannot set context of a greenlet that is "
                                  "running in a different thread")
-            slot = actors_thread_context(thread_of(self).tstate)
-            actors_thread_context_changed(thread_of(self).tstate)
+            slot = actors_thread_context(tasklet_thread(self).tstate)
+            actors_thread_context_changed(tasklet_thread(self).tstate)
         else:
             slot = actors_pystate_context(&self.c.pystate)
         old = slot[0]
@@ -392,7 +393,7 @@ cdef class Tasklet(TaskletBase):
     def __repr__(self):
         # greenlet's format, which code and logs written for it parse; otid
         # identifies the thread (its state object here).
-        cdef _ThreadState th = thread_of(self)
+        cdef _ThreadState th = tasklet_thread(self)
         cdef bint gone = not th.alive
         name = actors_type_name(self)
         if self.dead:
@@ -439,7 +440,7 @@ cdef int set_parent(Tasklet t, value) except -1:
             raise ValueError("parent cannot be on a different thread")
         # Not started: it belongs to its parent's thread, as in
         # greenlet (a switch from any other thread is refused).
-        core_put(&t.c.thread, thread_of(<TaskletBase>value))
+        core_put(&t.c.thread, tasklet_thread(<TaskletBase>value))
     core_put(&t.c.parent, value)
     return 0
 
@@ -519,7 +520,7 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
     cdef _ThreadState st = thread_state()
     if t is st.current:
         return
-    cdef _ThreadState th = thread_of(t)
+    cdef _ThreadState th = tasklet_thread(t)
     if th is st:
         if in_collection or not collections_watched():
             # Not now: see collection_phase.  This list resurrects it (so
@@ -896,7 +897,7 @@ cdef PyObject *switch_greenlet_way(Tasklet target, args, kwargs,
             args, kwargs, exc = (exc,), None, None
         while t.c.flags & STARTED and t.c.stack.start == NULL:
             t = parent_of(t)
-    if t.c.flags & STARTED or thread_of(t) is not thread_state() or \
+    if t.c.flags & STARTED or tasklet_thread(t) is not thread_state() or \
             not isinstance(t, Tasklet):
         return switch_to(t, args, kwargs, exc)
     target = <Tasklet>t
@@ -1027,7 +1028,7 @@ cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
     # greenlet's message, which callers match on
     try:
         message = ("Cannot switch to a different thread\n\tCurrent:  %r\n"
-                   "\tExpected: %r" % (st.main, thread_of(target).main))
+                   "\tExpected: %r" % (st.main, tasklet_thread(target).main))
     except BaseException as e:
         return actors_set_error(<PyObject *>e)
     return usage_error(message)

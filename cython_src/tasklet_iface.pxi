@@ -5,7 +5,7 @@
 #
 #   TaskletBase       the base type of Process, whose body the runtime
 #                     runs (own_main_ptr, own_first_ptr: tasklet.pxi)
-#   tasklet_thread(t) the _ThreadState t belongs to
+#   tasklet_thread(t) the _ThreadState t belongs to (tasklet.pxi)
 #   _ThreadState      per thread; the runtime uses main, current and sched
 #   thread_state()    the running thread's _ThreadState
 #   thread_state_ptr()  the same, borrowed
@@ -25,11 +25,6 @@ cdef inline void tasklet_prepare(TaskletBase t, TaskletBase parent) noexcept:
     ends by switching to parent."""
     t.c.flags |= OWN_MAIN
     core_put(&t.c.parent, parent)
-
-
-cdef inline _ThreadState tasklet_thread(TaskletBase t):
-    """The thread state t belongs to."""
-    return <_ThreadState>t.c.thread
 
 
 cdef inline bint tasklet_active(TaskletBase t) noexcept:
