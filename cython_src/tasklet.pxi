@@ -470,6 +470,30 @@ cdef extern from *:
 actors_rename_static_type(<PyTypeObject *>greenlet, "greenlet.greenlet")
 
 
+# greenlet's collector rule before CPython 3.15: a started, unfinished
+# greenlet of a live thread is not a collectable object, so a garbage cycle
+# through one is kept (its finally never runs) rather than ended; greenlet
+# 3.15 collects it, as TaskletBase does on every version.  Code written for
+# greenlet sees the same; the actor runtime's types keep collecting.
+cdef extern from *:
+    """
+    #define ACTORS_GREENLET_KEEPS_SUSPENDED (PY_VERSION_HEX < 0x030F0000)
+    """
+    bint ACTORS_GREENLET_KEEPS_SUSPENDED
+
+
+cdef int greenlet_is_gc(PyObject *o) noexcept:
+    # Called by the collector mid-collection: reads only, allocates nothing.
+    cdef TaskletCore *c = (<TaskletBase>o).c
+    if tasklet_suspended(o) and (<_ThreadState>c.thread).alive:
+        return 0
+    return 1
+
+
+if ACTORS_GREENLET_KEEPS_SUSPENDED:
+    (<PyTypeObject *>greenlet).tp_is_gc = greenlet_is_gc
+
+
 # The type of the main tasklets made from now on (see _use_greenlet_mains).
 cdef type main_type = Tasklet
 

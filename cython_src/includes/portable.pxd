@@ -15,6 +15,7 @@ cdef extern from "Python.h":
         destructor tp_dealloc
         traverseproc tp_traverse
         inquiry tp_clear
+        inquiry tp_is_gc
         newfunc tp_new
         PyObject *tp_dict
         PyTypeObject *tp_base
