@@ -64,7 +64,8 @@ cdef PyObject *process_first(TaskletBase t) noexcept:
 
 
 cdef TaskletCore *process_core(TaskletBase t) noexcept:
-    return &(<Process>t).core if isinstance(t, Process) else NULL
+    return <TaskletCore *>&(<Process>t).core if isinstance(t, Process) \
+        else NULL
 
 
 own_main_ptr = process_main

@@ -83,7 +83,7 @@ cdef _ThreadState new_thread_state():
 
 # The native core keeps a tasklet's state in this (an actor's inside its
 # Process); here a greenlet holds it.
-cdef struct TaskletCore:
+cdef struct ActorCore:
     unsigned char unused
 
 

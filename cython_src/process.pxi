@@ -214,7 +214,7 @@ cdef class Process(TaskletBase):
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
     cdef unsigned int reductions  # its count of work (introspect.pxi)
-    cdef TaskletCore core       # its TaskletBase's state (tasklet.pxi)
+    cdef ActorCore core         # its TaskletBase's state (tasklet.pxi)
     cdef Scheduler sched
 
     cdef PyObject *first_callable(self) noexcept:

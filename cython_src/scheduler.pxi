@@ -765,22 +765,18 @@ os.register_at_fork(after_in_child=_after_fork_child)
 # -- the calling actor --------------------------------------------------------
 
 cdef Process current_process_or_none():
-    cdef _ThreadState st = thread_state()
-    cur = tasklet_current(st)
-    if isinstance(cur, Process):
-        return <Process>cur
-    return None
+    # (on every send and receive: the thread state borrowed)
+    cdef TaskletBase cur = tasklet_current(<_ThreadState>thread_state_ptr())
+    return <Process>cur if isinstance(cur, Process) else None
 
 
 cdef Process current_process():
-    # (on every send and receive: no call to current_process_or_none, and
-    # the thread state borrowed)
-    cdef TaskletBase cur = tasklet_current(<_ThreadState>thread_state_ptr())
-    if not isinstance(cur, Process):
+    cdef Process me = current_process_or_none()
+    if me is None:
         raise ActorError("not inside an actor (use actors.run() or a System)")
-    if (<Process>cur).sched.forked:
+    if me.sched.forked:
         raise ActorError(FORKED)
-    return <Process>cur
+    return me
 
 
 cdef int block(Process p) except -1:

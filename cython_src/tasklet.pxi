@@ -131,19 +131,44 @@ cdef struct TaskletCore:
     Stack stack
     actors_pystate pystate
     actors_chunk *chunk
+    unsigned char flags
     PyObject *parent    # TaskletBase, or None (a main tasklet)
     PyObject *thread    # _ThreadState (None only while a main one is made)
     PyObject *run       # a Tasklet's run: given (RUN_SET flag) or running
     PyObject *args      # run's arguments while it runs
     PyObject *kwargs
+
+# An actor's core, inside its Process: the same fields up to `thread`
+# (checked at import, below); an actor never has run, args or kwargs
+# (OWN_CORE), which spares each one 24 bytes.  Nothing may touch those three
+# fields of a core with OWN_CORE.
+cdef struct ActorCore:
+    Stack stack
+    actors_pystate pystate
+    actors_chunk *chunk
     unsigned char flags
+    PyObject *parent
+    PyObject *thread
 
 cdef enum:
     CORE_REFS = 5       # parent ... kwargs, in this order
+    ACTOR_CORE_REFS = 2 # parent, thread
 
 
 cdef inline PyObject **core_refs(TaskletCore *c) noexcept:
     return &c.parent
+
+
+cdef inline int core_nrefs(TaskletCore *c) noexcept:
+    return ACTOR_CORE_REFS if c.flags & OWN_CORE else CORE_REFS
+
+
+cdef TaskletCore core_probe
+cdef ActorCore actor_core_probe
+if (sizeof(ActorCore) > <size_t>(<char *>&core_probe.run - <char *>&core_probe)
+        or <char *>&core_probe.thread - <char *>&core_probe !=
+           <char *>&actor_core_probe.thread - <char *>&actor_core_probe):
+    raise ImportError("actors: ActorCore is not a prefix of TaskletCore")
 
 
 cdef inline void core_put(PyObject **slot, value) noexcept:
@@ -202,13 +227,13 @@ cdef class TaskletBase:
         if own_core_ptr != NULL:
             c = own_core_ptr(self)        # zeroed with the object
         if c != NULL:
-            c.flags = OWN_CORE
+            c.flags = OWN_CORE | OWN_MAIN   # never runs a Tasklet's run
         else:
             c = <TaskletCore *>block_alloc(sizeof(TaskletCore))
             if c == NULL:
                 raise MemoryError()
             memset(c, 0, sizeof(TaskletCore))
-        for slot in range(CORE_REFS):
+        for slot in range(core_nrefs(c)):
             Py_INCREF(<PyObject *>None)
             core_refs(c)[slot] = <PyObject *>None
         self.c = c
@@ -250,7 +275,7 @@ cdef class TaskletBase:
     def __dealloc__(self):
         cdef TaskletCore *c = self.c
         cdef PyObject *refs[CORE_REFS]
-        cdef int i
+        cdef int i, n
         if c == NULL:
             return
         if c.stack.start != NULL and not c.flags & MAIN:
@@ -264,12 +289,13 @@ cdef class TaskletBase:
         actors_pystate_clear(&c.pystate)
         # The references go last, with the core already gone: what they
         # free may run code, none of which may find this tasklet half-freed.
-        for i in range(CORE_REFS):
+        n = core_nrefs(c)
+        for i in range(n):
             refs[i] = core_refs(c)[i]
         self.c = NULL
         if not c.flags & OWN_CORE:
             block_free(c, sizeof(TaskletCore))
-        for i in range(CORE_REFS):
+        for i in range(n):
             Py_XDECREF(refs[i])
 
 
@@ -571,9 +597,10 @@ cdef void tasklet_collected(TaskletBase t) noexcept:
         # the arguments it was started with were held for its C stack only
         # (run_greenlet_style borrows them from these fields), and that
         # stack never runs again.
-        core_put(&t.c.run, None)
-        core_put(&t.c.args, None)
-        core_put(&t.c.kwargs, None)
+        if not t.c.flags & OWN_CORE:
+            core_put(&t.c.run, None)
+            core_put(&t.c.args, None)
+            core_put(&t.c.kwargs, None)
         Py_INCREF(<PyObject *>t)
 
 
@@ -710,7 +737,7 @@ cdef int tasklet_clear(PyObject *o) noexcept:
     cdef TaskletCore *c = (<TaskletBase>o).c
     cdef int i
     if c != NULL:                         # its references, as Cython's would
-        for i in range(CORE_REFS):
+        for i in range(core_nrefs(c)):
             core_put(&core_refs(c)[i], None)
     return 0
 
@@ -724,7 +751,7 @@ cdef int tasklet_traverse(PyObject *o, visitproc visit, void *arg) noexcept:
     cdef int i
     if r or c == NULL:
         return r
-    for i in range(CORE_REFS):
+    for i in range(core_nrefs(c)):
         if core_refs(c)[i] != NULL:
             r = visit(core_refs(c)[i], arg)
             if r:
