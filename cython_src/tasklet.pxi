@@ -510,8 +510,7 @@ cdef extern from *:
 
 cdef int greenlet_is_gc(PyObject *o) noexcept:
     # Called by the collector mid-collection: reads only, allocates nothing.
-    cdef TaskletCore *c = (<TaskletBase>o).c
-    if tasklet_suspended(o) and (<_ThreadState>c.thread).alive:
+    if tasklet_suspended(o) and tasklet_thread(<TaskletBase>o).alive:
         return 0
     return 1
 
