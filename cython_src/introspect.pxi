@@ -286,8 +286,8 @@ def _schedulers():
         cur = s.st.current
         out.append({"thread": s.ident, "runq": len(s.runq),
                     "actors": s.nprocs,
-                    "timers": len(s.timers) + len(s.new_waits) +
-                              len(s.old_waits),
+                    "timers": len(s.timers) + s.new_waits.n +
+                              s.old_waits.n,
                     "ticks": s.ticks, "idle": s.idle,
                     "uptime": t - s.started,
                     "current": (<Process>cur).pid if isinstance(cur, Process)

@@ -113,15 +113,59 @@ cdef class Timer:
         return not self.done
 
 
+# The deadlines of waits not yet in the timer heap (add_wait): C entries,
+# so the deadline of an ask allocates no tuple, float or int.
+cdef struct WaitEntry:
+    double when
+    PyObject *p                 # a strong reference to the Process
+    unsigned int seq            # its wait_seq when the wait began
+
+cdef struct WaitList:
+    WaitEntry *items
+    Py_ssize_t n, cap
+
+
+cdef int waits_push(WaitList *w, double when, PyObject *p,
+                    unsigned int seq) noexcept:
+    """Append, taking a reference to p; -1 when out of memory."""
+    cdef WaitEntry *items
+    cdef Py_ssize_t cap
+    if w.n == w.cap:
+        cap = w.cap * 2 if w.cap else 64
+        items = <WaitEntry *>PyMem_Realloc(w.items, cap * sizeof(WaitEntry))
+        if items == NULL:
+            return -1
+        w.items = items
+        w.cap = cap
+    w.items[w.n].when = when
+    w.items[w.n].p = p
+    w.items[w.n].seq = seq
+    Py_INCREF(p)
+    w.n += 1
+    return 0
+
+
+cdef void waits_free(WaitList *w) noexcept:
+    """Drop every entry and the memory (the list is detached first: a
+    dropped reference may run code that adds a wait)."""
+    cdef WaitList old = w[0]
+    cdef Py_ssize_t i
+    w.items = NULL
+    w.n = w.cap = 0
+    for i in range(old.n):
+        Py_XDECREF(old.items[i].p)
+    PyMem_Free(old.items)
+
+
 @cython.final
 cdef class Scheduler:
     cdef object runq            # deque of Process
     cdef list timers            # heap of (when, seq, Process|Timer, wait_seq)
     cdef long long timer_seq
     cdef Py_ssize_t stale_timers # entries of waits that ended early
-    cdef list new_waits         # deadlines of waits not yet in `timers`:
-    cdef list old_waits         # ... since this loop turn, since the last
-    cdef list spare_waits       # an empty list, the next new_waits
+    cdef WaitList new_waits     # deadlines of waits not yet in `timers`:
+    cdef WaitList old_waits     # ... since this loop turn, since the last
+    cdef WaitList spare_waits   # an empty list, the next new_waits
     cdef TaskletBase loop_tasklet
     cdef _ThreadState st
     cdef object inbox           # deque: what other threads ask of us
@@ -167,14 +211,16 @@ cdef class Scheduler:
         self.mail_noted = set()           # untracked too, for the same reason
         actors_gc_untrack(self.mail_noted)
         self.timers = []
-        self.new_waits = []
-        self.old_waits = []
-        self.spare_waits = []
         self.inbox = deque()
         self.fd_waiters = {}
         self.fd_callbacks = {}
         self.fd_again = []
         self.open_poller()
+
+    def __dealloc__(self):
+        waits_free(&self.new_waits)
+        waits_free(&self.old_waits)
+        waits_free(&self.spare_waits)
 
     cdef int open_poller(self) except -1:
         self.wake_r, self.wake_w = os.pipe()
@@ -291,32 +337,53 @@ cdef class Scheduler:
         a deadline (every ask) end long before it: the deadline waits in a
         list for a whole turn of the loop, and only the waits still going
         on then pay for a place in the heap."""
-        self.new_waits.append((when, p, p.wait_seq))
+        if waits_push(&self.new_waits, when, <PyObject *>p, p.wait_seq) < 0:
+            self.add_timer(when, p, p.wait_seq)   # out of memory: at once
 
     cdef void file_waits(self, bint all) noexcept:
         """Put the waits of the turn before the last (all: every wait) in
         the heap, if they are still going on."""
-        cdef Process p
-        # Three lists take turns, so a loop turn allocates none.
-        cdef list waits = self.old_waits
+        # Three lists take turns, so a loop turn allocates nothing.  The
+        # ones filed are detached while they are read: a reference dropped
+        # may run code that adds a wait.
+        cdef WaitList waits = self.old_waits
+        cdef WaitList also
         self.old_waits = self.new_waits
         self.new_waits = self.spare_waits
+        self.spare_waits.items = NULL
+        self.spare_waits.n = self.spare_waits.cap = 0
+        self.file_list(&waits, all)
         if all:
-            waits.extend(self.old_waits)
-            del self.old_waits[:]
-        for entry in waits:
-            p = (<tuple>entry)[1]
-            if p.wait_seq == (<tuple>entry)[2]:
+            also = self.old_waits
+            self.old_waits.items = NULL
+            self.old_waits.n = self.old_waits.cap = 0
+            self.file_list(&also, True)
+            if self.old_waits.items == NULL:
+                self.old_waits = also
+            else:
+                PyMem_Free(also.items)
+        self.spare_waits = waits
+
+    cdef void file_list(self, WaitList *waits, bint all) noexcept:
+        cdef Process p
+        cdef WaitEntry *e
+        cdef Py_ssize_t i
+        for i in range(waits.n):
+            e = &waits.items[i]
+            p = <Process>e.p
+            if p.wait_seq == e.seq:
                 if p.pflags & P_WAITING or all:
-                    self.add_timer((<tuple>entry)[0], p, p.wait_seq)
-                else:                     # woken, its wait ends when it runs
-                    self.new_waits.append(entry)
+                    self.add_timer(e.when, p, e.seq)
+                elif waits_push(&self.new_waits, e.when, e.p, e.seq) < 0:
+                    self.add_timer(e.when, p, e.seq)
+                # (else woken: its wait ends when it runs)
             else:
                 # It ended early, and its end counted a stale heap entry
                 # that was never made.
                 self.stale_timers -= 1
-        del waits[:]
-        self.spare_waits = waits
+            p = None
+            Py_XDECREF(e.p)
+        waits.n = 0
 
     cdef void compact_timers(self) noexcept:
         """Drop the entries of waits that ended before their deadline (each
@@ -386,7 +453,8 @@ cdef class Scheduler:
         if not tasklet_active(p) and p.pflags & P_CLASS and \
                 not p.pflags & P_EXITED:
             tasklet_rearm(p)              # the batch is done
-            if p.mailbox or p.pending_exit is not None:
+            if (p.mailbox is not None and actors_dq_len(p.mailbox)) or \
+                    p.pending_exit is not None:
                 self.enqueue(p)
         return 0
 
@@ -410,7 +478,7 @@ cdef class Scheduler:
     cdef int wait(self, double deadline) except -1:
         """Sleep in the poller until an fd, a timer or another thread."""
         self.sleeping = True
-        if self.inbox:
+        if actors_dq_len(self.inbox):
             self.sleeping = False
             return 0
         # Clamped: the pollers' int milliseconds overflow at ~24.8 days;
@@ -536,9 +604,9 @@ cdef class Scheduler:
         while True:
             if self.forked:
                 raise ActorError(FORKED)
-            if self.inbox:
+            if actors_dq_len(self.inbox):
                 self.drain_inbox()
-            if self.old_waits or self.new_waits:
+            if self.old_waits.n or self.new_waits.n:
                 self.file_waits(False)
             if self.timers:
                 self.fire_timers()
@@ -547,9 +615,10 @@ cdef class Scheduler:
             if not self.stopping and (self.fatal is not None or (
                     self.has_root and self.root_reason is not NOTSET)):
                 self.shutdown()
-            if runq:
-                n = len(runq)
-                while n > 0 and runq:
+            # (the deques' sizes read directly: no truth-test call)
+            n = actors_dq_len(runq)
+            if n:
+                while n > 0 and actors_dq_len(runq):
                     n -= 1
                     p = actors_dq_popleft(runq)
                     p.pflags &= ~P_QUEUED
@@ -568,13 +637,13 @@ cdef class Scheduler:
                 if rounds > 3:            # they refuse to end: abandon them
                     return 0
                 self.shutdown()
-                if runq:
+                if actors_dq_len(runq):
                     continue
             if self.flush_wanted:
                 self.flush()
             if self.fd_again:
                 continue
-            if self.old_waits or self.new_waits:
+            if self.old_waits.n or self.new_waits.n:
                 self.file_waits(True)
             self.wait((<tuple>self.timers[0])[0] if self.timers else -1.0)
 
@@ -693,8 +762,8 @@ cdef void stop_scheduler(Scheduler s) noexcept:
         s.answer_inbox()
         s.timers.clear()
         s.nprocs = 0
-    s.new_waits.clear()
-    s.old_waits.clear()
+    waits_free(&s.new_waits)
+    waits_free(&s.old_waits)
     s.runq.clear()                    # untracked: no cycle may stay in it
     s.mail_noted.clear()
     s.close()

@@ -425,3 +425,34 @@ def test_wait_readable_outside_actor_raises():
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_deadlines_of_waits_woken_and_refused_again_still_fire():
+    # A deadline waits in a list for a loop turn before it enters the heap;
+    # an actor woken by mail its receive() turns down keeps its deadline
+    # through those turns.  Each of many such actors times out at its own
+    # deadline, neither early nor never; a second wait of the same actor
+    # gets the second deadline, not the first.
+    def waiter(parent, t):
+        t0 = time.monotonic()
+        got = actors.receive(int, timeout=t, default="timed out")
+        first = time.monotonic() - t0
+        t0 = time.monotonic()
+        again = actors.receive(int, timeout=t, default="timed out")
+        actors.send(parent, (got, first, again, time.monotonic() - t0))
+
+    def main():
+        me = actors.self()
+        pids = [actors.spawn(waiter, me, 0.15 + (i % 3) * 0.05)
+                for i in range(600)]
+        for _ in range(20):                   # wake them, refused, again
+            for p in pids:
+                actors.send(p, "not an int")
+            actors.sleep(0.005)
+        return [actors.receive(tuple) for _ in pids]
+
+    results = actors.run(main)
+    assert len(results) == 600
+    for got, first, again, second in results:
+        assert got == "timed out" and again == "timed out"
+        assert 0.14 <= first < 2.0 and 0.14 <= second < 2.0, (first, second)
