@@ -12,6 +12,12 @@ listed (the baseline, 3.11)::
         --python 3.11=python3.11 --python 3.12=/path/venv312/bin/python \\
         --python "3.14=bash .ci/sid_chroot.sh run /opt/actors-venvs/3.14/bin/python"
 
+``--repeat N`` runs N rounds, each of which runs every interpreter once in
+turn (one fresh process per figure), and keeps each figure's best: the
+machine's load drifts over minutes, and an interpreter measured in one
+stretch of the run would carry that stretch's load into its ratio to the
+baseline.
+
 Each ``LABEL=COMMAND`` is a command prefix that runs a Python with actors
 and greenlet installed, with the repository as its working directory (as
 ``.ci/sid_chroot.sh run`` does for the Debian sid interpreters).  Figures
@@ -44,20 +50,20 @@ ROWS = (
 OURS = {"tasklet": "native", "actors": "actors"}
 
 
-def run_one(label, prefix, args, peers):
-    """Run both benchmarks with one interpreter; return their JSON."""
+def run_one(label, prefix, args, peers, rnd):
+    """Run both benchmarks once with one interpreter; return their JSON."""
     os.makedirs(os.path.join(ROOT, OUT), exist_ok=True)
     safe = label.replace("/", "_")
     jobs = {
         "tasklet": ["benchmarks/bench_tasklet.py", "--peers", "native,greenlet",
-                    "--count", str(args.count), "--repeat", str(args.repeat)],
+                    "--count", str(args.count), "--repeat", "1"],
         "actors": ["benchmarks/bench_actors.py", "--peers", peers,
                    "--only", "skynet,pingpong", "--leaves", str(args.leaves),
-                   "--repeat", str(args.repeat)],
+                   "--repeat", "1"],
     }
     figures = {}
     for name, cmd in jobs.items():
-        path = os.path.join(OUT, "%s-%s.json" % (safe, name))
+        path = os.path.join(OUT, "%s-%s-%d.json" % (safe, name, rnd))
         full = shlex.split(prefix) + cmd + ["--json", path]
         print("[%s] %s" % (label, " ".join(full)), file=sys.stderr, flush=True)
         t0 = time.time()
@@ -75,6 +81,25 @@ def run_one(label, prefix, args, peers):
             figures[name].setdefault("errors", []).append(
                 "actors not measured: %s" % why)
     return figures
+
+
+def best_of(old, new):
+    """Two rounds' figures of one interpreter as one: each figure's lowest
+    (every figure here, times and bytes, is better lower)."""
+    if old is None:
+        return new
+    for name, figs in new.items():
+        into = old.setdefault(name, {"results": {}})
+        for what, res in figs.get("results", {}).items():
+            mine = into.setdefault("results", {}).setdefault(what, {})
+            for key, v in res.items():
+                if isinstance(v, (int, float)) and (
+                        not isinstance(mine.get(key), (int, float))
+                        or v < mine[key]):
+                    mine[key] = v
+        into.setdefault("errors", []).extend(figs.get("errors", []))
+        into.setdefault("missing", {}).update(figs.get("missing", {}))
+    return old
 
 
 def value(figures, source, peer, key):
@@ -155,7 +180,8 @@ def main(argv=None):
     ap.add_argument("--leaves", type=int, default=1000000,
                     help="skynet leaves (default 1,000,000)")
     ap.add_argument("--repeat", type=int, default=1,
-                    help="fresh-process runs per figure, best kept")
+                    help="rounds, each running every interpreter once in "
+                         "turn; each figure's best is kept")
     ap.add_argument("--actor-peers", default="actors,greenlet,erlang",
                     help="peers of bench_actors.py (default "
                          "actors,greenlet,erlang; Erlang runs with the "
@@ -164,12 +190,15 @@ def main(argv=None):
     labels, prefixes = interpreters(ap, args.python)
     # Erlang runs once, with the baseline (an interpreter in a chroot has no
     # erl); every version's skynet is compared with that run.
-    data = {}
-    for label in labels:
-        peers = args.actor_peers
-        if label != labels[0]:
-            peers = ",".join(p for p in peers.split(",") if p != "erlang")
-        data[label] = run_one(label, prefixes[label], args, peers)
+    data = dict.fromkeys(labels)
+    for rnd in range(args.repeat):
+        for label in labels:
+            peers = args.actor_peers
+            if label != labels[0]:
+                peers = ",".join(p for p in peers.split(",")
+                                 if p != "erlang")
+            data[label] = best_of(data[label], run_one(
+                label, prefixes[label], args, peers, rnd))
     text, verdicts = table(labels, data)
     print(text)
     print()
