@@ -374,9 +374,9 @@ cdef class Scheduler:
             if p.wait_seq == e.seq:
                 if p.pflags & P_WAITING or all:
                     self.add_timer(e.when, p, e.seq)
+                # woken: listed again, its wait ends when it runs
                 elif waits_push(&self.new_waits, e.when, e.p, e.seq) < 0:
                     self.add_timer(e.when, p, e.seq)
-                # (else woken: its wait ends when it runs)
             else:
                 # It ended early, and its end counted a stale heap entry
                 # that was never made.
