@@ -490,9 +490,11 @@ cdef object ask_remote(Pid pid, msg, timeout):
     if waiting is None:
         waiting = remote_asks[pid.node] = {}
     waiting[m.mref] = (me.pid, pid)
+    asking(me, m.ref)
     try:
         r = receive(m, timeout)
     finally:
+        me.pflags &= ~P_ASKING
         waiting.pop(m.mref, None)
     return reply_value(r, pid)
 
@@ -535,10 +537,12 @@ def ask(dest, msg, timeout=5.0):
     # it handles), and on this thread no actor outlives its scheduler.
     if tasklet_thread(target) is not tasklet_thread(me):
         m.mref = monitor(target.pid)
-    send_to(target, target.pid, new_request(msg, me.pid, m.ref))
+    asking(me, m.ref)                     # (its send may yield: see deliver)
     try:
+        send_to(target, target.pid, new_request(msg, me.pid, m.ref))
         r = ask_reply(me, m, t, timeout)
     finally:
+        me.pflags &= ~P_ASKING
         if m.mref is not None:
             demonitor(m.mref, True)
     return reply_value(r, target.pid)

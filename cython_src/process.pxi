@@ -71,6 +71,7 @@ cdef enum:
     P_TRACED = 2048     # actors.trace() reports its events (introspect.pxi)
     P_NOTED = 4096      # in its scheduler's mail_noted (introspect.pxi)
     P_GIVEN = 8192      # woken with a message in `matcher` (see deliver)
+    P_ASKING = 16384    # in ask(): a reply is awaited for `ask_id`
 
 cdef long long pid_counter = 0
 cdef long long ref_counter = 0
@@ -214,6 +215,7 @@ cdef class Process(TaskletBase):
     cdef unsigned int pflags
     cdef unsigned int wait_seq  # tells a stale timer from the current wait
     cdef unsigned int reductions  # its count of work (introspect.pxi)
+    cdef unsigned int ask_id    # its ask's Ref id, low bits (P_ASKING)
     cdef ActorCore core         # its TaskletBase's state (tasklet.pxi)
     cdef Scheduler sched
 
@@ -433,6 +435,8 @@ cdef inline object mailbox_of(Process p):
 
 cdef int deliver(Process p, msg) except -1:
     """Put msg in p's mailbox (p lives in the running thread)."""
+    if type(msg) is _Reply and not reply_awaited(p, <_Reply>msg):
+        return 0                          # its ask gave up: nothing reads it
     if p.pflags & P_WAITING and p.matcher is None and \
             (p.mailbox is None or actors_dq_len(p.mailbox) == 0):
         # p waits for any message and has none: hand msg over in `matcher`
@@ -460,6 +464,19 @@ cdef int deliver(Process p, msg) except -1:
     elif p.pflags & P_CLASS and not tasklet_active(p):
         p.sched.enqueue(p)                # not in a batch: start one
     return 0
+
+
+cdef inline bint reply_awaited(Process p, _Reply r) noexcept:
+    """r answers the ask p waits in.  A reply to an ask that ended (timed
+    out, or left by an exception) is dropped instead of landing in the
+    mailbox as a message no receive() is meant to see."""
+    return p.pflags & P_ASKING and type(r.ref) is Ref and \
+        p.ask_id == <unsigned int>(<Ref>r.ref).id
+
+
+cdef inline void asking(Process p, Ref ref) noexcept:
+    p.ask_id = <unsigned int>ref.id
+    p.pflags |= P_ASKING
 
 
 cdef inline void wake(Process p) noexcept:
