@@ -89,16 +89,16 @@ def best_of(old, new):
     if old is None:
         return new
     for name, figs in new.items():
-        into = old.setdefault(name, {"results": {}})
+        into = old.setdefault(name, {}).setdefault("results", {})
         for what, res in figs.get("results", {}).items():
-            mine = into.setdefault("results", {}).setdefault(what, {})
+            mine = into.setdefault(what, {})
             for key, v in res.items():
                 if isinstance(v, (int, float)) and (
                         not isinstance(mine.get(key), (int, float))
                         or v < mine[key]):
                     mine[key] = v
-        into.setdefault("errors", []).extend(figs.get("errors", []))
-        into.setdefault("missing", {}).update(figs.get("missing", {}))
+        old[name].setdefault("errors", []).extend(figs.get("errors", []))
+        old[name].setdefault("missing", {}).update(figs.get("missing", {}))
     return old
 
 
