@@ -494,7 +494,7 @@ cdef object ask_remote(Pid pid, msg, timeout):
     try:
         r = receive(m, timeout)
     finally:
-        me.pflags &= ~P_ASKING
+        done_asking(me)
         waiting.pop(m.mref, None)
     return reply_value(r, pid)
 
@@ -542,7 +542,7 @@ def ask(dest, msg, timeout=5.0):
         send_to(target, target.pid, new_request(msg, me.pid, m.ref))
         r = ask_reply(me, m, t, timeout)
     finally:
-        me.pflags &= ~P_ASKING
+        done_asking(me)
         if m.mref is not None:
             demonitor(m.mref, True)
     return reply_value(r, target.pid)

@@ -479,6 +479,10 @@ cdef inline void asking(Process p, Ref ref) noexcept:
     p.pflags |= P_ASKING
 
 
+cdef inline void done_asking(Process p) noexcept:
+    p.pflags &= ~P_ASKING                 # a reply from now on is dropped
+
+
 cdef inline void wake(Process p) noexcept:
     if OBSERVE:
         p.sched.nwaiting -= 1             # (p waits: P_WAITING is set)

@@ -343,26 +343,16 @@ cdef class Scheduler:
     cdef void file_waits(self, bint all) noexcept:
         """Put the waits of the turn before the last (all: every wait) in
         the heap, if they are still going on."""
-        # Three lists take turns, so a loop turn allocates nothing.  The
-        # ones filed are detached while they are read: a reference dropped
-        # may run code that adds a wait.
-        cdef WaitList waits = self.old_waits
-        cdef WaitList also
+        # Three lists take turns, so a loop turn allocates nothing.  Filing
+        # drops references, which may run code that adds a wait: that goes
+        # to new_waits, after the turn a buffer of its own.
+        cdef WaitList filed = self.old_waits
         self.old_waits = self.new_waits
-        self.new_waits = self.spare_waits
-        self.spare_waits.items = NULL
-        self.spare_waits.n = self.spare_waits.cap = 0
-        self.file_list(&waits, all)
+        self.new_waits = self.spare_waits      # empty
+        self.spare_waits = filed               # empty once filed
+        self.file_list(&self.spare_waits, all)
         if all:
-            also = self.old_waits
-            self.old_waits.items = NULL
-            self.old_waits.n = self.old_waits.cap = 0
-            self.file_list(&also, True)
-            if self.old_waits.items == NULL:
-                self.old_waits = also
-            else:
-                PyMem_Free(also.items)
-        self.spare_waits = waits
+            self.file_list(&self.old_waits, True)
 
     cdef void file_list(self, WaitList *waits, bint all) noexcept:
         cdef Process p
