@@ -551,8 +551,9 @@ def parse_args(argv):
                     help="messages per mailbox sender (default 10,000; "
                          "1,000 with --quick)")
     ap.add_argument("--repeat", type=int, default=1,
-                    help="fresh-process runs of every measurement, best "
-                         "kept (default 1)")
+                    help="rounds of fresh-process runs of every "
+                         "measurement, each round running every peer once "
+                         "in turn; each figure its best (default 1)")
     ap.add_argument("--peers", default=",".join(PEERS),
                     help="comma-separated subset of %s" % ",".join(PEERS))
     ap.add_argument("--only", default=",".join(MEASUREMENTS),
@@ -633,16 +634,21 @@ def main(argv=None):
 
         results, used, errors, raws = {}, {}, [], {}
         for meas in args.measurements:
-            for p in runnable:
-                if p not in APPLIES[meas]:
-                    continue
-                nums = planned_params(p, meas, params)
-                used[(p, meas)] = nums
-                best = None
-                for r in range(args.repeat):
+            todo = [p for p in runnable if p in APPLIES[meas]]
+            for p in todo:
+                used[(p, meas)] = planned_params(p, meas, params)
+            # Rounds, each running every peer once in turn, each figure the
+            # best of its peer's rounds: the machine's load drifts over
+            # minutes, and a peer measured in one stretch would carry that
+            # stretch's load into its ratio to the others.
+            for r in range(args.repeat):
+                for p in todo:
+                    if "error" in (results.get((p, meas)) or {}):
+                        continue                    # it failed: not again
+                    nums = used[(p, meas)]
                     print("  %-8s %-8s %s%s ..." % (
                         p, meas, " ".join("{:,}".format(v) for v in nums),
-                        " (run %d/%d)" % (r + 1, args.repeat)
+                        " (round %d/%d)" % (r + 1, args.repeat)
                         if args.repeat > 1 else ""),
                         end="", file=log, flush=True)
                     t0 = time.time()
@@ -658,11 +664,10 @@ def main(argv=None):
                           flush=True)
                     if err:
                         errors.append("%s %s: %s" % (p, meas, err))
-                        best = {"error": err}
-                        break
+                        results[(p, meas)] = {"error": err}
+                        continue
                     raws.setdefault("%s/%s" % (p, meas), []).append(raw)
-                    best = best_of(best, fig)
-                results[(p, meas)] = best
+                    results[(p, meas)] = best_of(results.get((p, meas)), fig)
     finally:
         runner.close()
 
@@ -680,7 +685,8 @@ def main(argv=None):
           "process%s." % ({"on": "on", "off": "off", "both": "on (and the "
                            "actors runtime also with it off, beside it)"}
                           [args.gc],
-                          ", best of %d" % args.repeat
+                          ", best of %d rounds, each running every peer "
+                          "once in turn" % args.repeat
                           if args.repeat > 1 else ""), file=out)
     print("", file=out)
     print(table, file=out)
