@@ -13,7 +13,8 @@ listed (the baseline, 3.11)::
         --python "3.14=bash .ci/sid_chroot.sh run /opt/actors-venvs/3.14/bin/python"
 
 ``--repeat N`` runs N rounds, each of which runs every interpreter once in
-turn (one fresh process per figure), and keeps each figure's best: the
+turn (one fresh process per figure; each round starts with another
+interpreter), and keeps each figure's best: the
 machine's load drifts over minutes, and an interpreter measured in one
 stretch of the run would carry that stretch's load into its ratio to the
 baseline.
@@ -192,7 +193,10 @@ def main(argv=None):
     # erl); every version's skynet is compared with that run.
     data = dict.fromkeys(labels)
     for rnd in range(args.repeat):
-        for label in labels:
+        # Each round starts with another interpreter, so that none is
+        # always measured at the same point of the machine's cycle of load.
+        start = rnd * len(labels) // args.repeat
+        for label in labels[start:] + labels[:start]:
             peers = args.actor_peers
             if label != labels[0]:
                 peers = ",".join(p for p in peers.split(",")
