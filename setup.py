@@ -191,7 +191,8 @@ def extensions():
                                                   "asm/" + stub],
                                  include_dirs=[INCLUDES],
                                  extra_compile_args=args,
-                                 define_macros=macros))
+                                 define_macros=macros
+                                 + [("ACTORS_NATIVE_CORE", "1")]))
     return why, cythonize(exts, language_level=3,
                           include_path=["cython_src", INCLUDES],
                           compiler_directives={"binding": False})

@@ -15,6 +15,9 @@ cdef extern from "deque_fast.h":
     Py_ssize_t actors_dq_len(object dq)
 
 actors_dq_init(deque)
+# A function made by the interpreter (Cython's are not), whose vectorcall
+# slot is the one every plain Python function has.
+actors_call_start_init(eval("lambda: None"))
 
 cdef extern from "gc_quiet.h":
     # A live actor is untracked while the process table holds it (why: in
@@ -239,8 +242,8 @@ cdef class Process(TaskletBase):
             fn, args, kwargs = self.start
             self.start = None
             # Through the C API: no frame of ours in the actor's traceback.
-            r = actors_call(<PyObject *>fn, <PyObject *>args,
-                            NULL if not kwargs else <PyObject *>kwargs)
+            r = actors_call_start(<PyObject *>fn, <PyObject *>args,
+                                  NULL if not kwargs else <PyObject *>kwargs)
             del fn, args, kwargs
             if r == NULL:
                 reason, crashed = exit_reason(self, actors_fetch_error())

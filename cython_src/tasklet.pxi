@@ -1281,7 +1281,7 @@ cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
     # Called through the C API so that no frame of ours joins the traceback
     # of what run() raises.
     if greenlet_prepare_ptr(self, st):
-        greenlet_done_ptr(self, st, actors_call(
+        greenlet_done_ptr(self, st, actors_call_start(
             self.c.run, self.c.args,
             NULL if self.c.kwargs == <PyObject *>None else self.c.kwargs))
 

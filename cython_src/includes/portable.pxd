@@ -94,3 +94,9 @@ cdef extern from *:
     PyObject *actors_call(PyObject *f, PyObject *args, PyObject *kwargs)
     PyObject *actors_getattr(PyObject *o, const char *name)
     PyObject *PyErr_NoMemory()
+
+cdef extern from "call_start.h":
+    # PyObject_Call for a tasklet's or an actor's first function, with the
+    # fewest C frames left under the interpreter's loop (why: call_start.h).
+    PyObject *actors_call_start(PyObject *f, PyObject *args, PyObject *kwargs)
+    void actors_call_start_init(object plain_function)
