@@ -151,12 +151,11 @@ def test_actors_start_the_same_way():
         key=repr)
 
 
-@pytest.mark.skipif(sys.version_info < (3, 14),
-                    reason="only 3.14+ has the large _PyEval_Vector frame")
 def test_a_direct_start_saves_less_stack_than_a_generic_call():
     # Nine arguments take PyObject_Call and so keep _PyEval_Vector's frame
-    # (176 bytes with gcc 15) on every parked tasklet's stack; up to eight
-    # take the direct path without it.
+    # (176 bytes with gcc 15) on every parked tasklet's stack; on 3.14+ up
+    # to eight take the direct path without it.  Before 3.14 both take
+    # PyObject_Call, whose frames there are small, and save the same.
     park = getcurrent().switch
 
     def body(*args):
@@ -174,4 +173,8 @@ def test_a_direct_start_saves_less_stack_than_a_generic_call():
         return per
 
     direct, generic = saved_per_tasklet(0), saved_per_tasklet(9)
-    assert generic - direct >= 64, (direct, generic)
+    assert direct > 0, direct
+    if sys.version_info >= (3, 14):
+        assert generic - direct >= 64, (direct, generic)
+    else:
+        assert abs(generic - direct) < 32, (direct, generic)
