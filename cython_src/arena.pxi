@@ -2,10 +2,12 @@
 # 2 MiB regions: a block is reused from its size class's free list without
 # a trip through malloc.  Freed blocks stay in the lists (like pymalloc's
 # pools), so a second million tasklets costs no new memory.  The regions are
-# not marked for transparent huge pages (MADV_HUGEPAGE): with the kernel's
-# usual defrag=madvise, each fault on a marked region may compact memory
-# first, and a million parked tasklets then spent 2.8 s in the kernel
-# instead of 0.9 s (2.3x their whole create+start+park time).
+# not marked for transparent huge pages (MADV_HUGEPAGE): on a VM a huge page
+# the host has not backed yet populates in ~5 ms against ~0.7 ms for 2 MiB
+# of 4 KiB pages (which the kernel mostly recycles while they are hot), and
+# hot and cold huge pages alternate within a run, so a million parked
+# tasklets took 0.41 to 3.0 us each from run to run, against a steady
+# 0.70 us without (no compaction stalls were counted in those runs).
 # Callers hold the GIL and pass the size back when freeing.
 # ACTORS_ARENA=0 sends every block to malloc, so that valgrind and
 # AddressSanitizer see each block's bounds.
