@@ -22,10 +22,10 @@ cdef class Actor(Process):
         crashed = False
         try:
             while self.mailbox is not None and \
-                    actors_dq_len(self.mailbox) != 0 and n < BATCH:
+                    actors_dq_len(<PyObject *>self.mailbox) != 0 and n < BATCH:
                 if self.pending_exit is not None:
                     raise _ExitSignal(take_exit(self))
-                msg = actors_dq_popleft(self.mailbox)
+                msg = actors_dq_popleft(<PyObject *>self.mailbox)
                 n += 1
                 if OBSERVE:
                     counters.received += 1
@@ -186,10 +186,10 @@ cdef object take_match(Process p, match, bint cheap, Py_ssize_t *scanned):
     length)."""
     cdef Py_ssize_t i = scanned[0]
     mb = p.mailbox
-    if mb is None or actors_dq_len(mb) == 0:
+    if mb is None or actors_dq_len(<PyObject *>mb) == 0:
         return NOTSET
     if match is None:
-        return actors_dq_popleft(mb)
+        return actors_dq_popleft(<PyObject *>mb)
     if cheap:                             # no user code: iterate
         if i == 0:
             for msg in mb:
@@ -260,7 +260,7 @@ def receive(match=None, timeout=None, default=NOTSET):
     if not cheap:
         cheap = cheap_matcher(match)      # TypeError for a bad matcher
     not_matching(p, "receive()")
-    spend_on(p.sched)
+    spend_on(p)
     msg = take_match(p, match, cheap, &scanned)
     if msg is not NOTSET:
         return taken(p, msg)
@@ -295,7 +295,7 @@ def receive(match=None, timeout=None, default=NOTSET):
 cdef object ask_reply(Process p, _AskMatch m, double t, timeout):
     """ask()'s receive(m, timeout), without a Python call."""
     cdef Py_ssize_t scanned = 0
-    spend_on(p.sched)
+    spend_on(p)
     msg = take_match(p, m, True, &scanned)
     if msg is not NOTSET or t == 0:
         return taken(p, msg) if msg is not NOTSET else \
@@ -515,7 +515,7 @@ def ask(dest, msg, timeout=5.0):
     cdef _AskMatch m
     cdef list chain = None
     if me is None:
-        if tasklet_thread(target) is thread_state():
+        if tasklet_here(target):
             raise ActorError("ask() from the scheduler's own thread outside "
                              "an actor would wait for itself")
         w = _ThreadWaiter.__new__(_ThreadWaiter)
@@ -553,7 +553,7 @@ def _post_request(dest, msg, waiter):
     waiter.deliver(value, exc), from any thread."""
     cdef Process target = ask_target(dest)
     req = Request(msg, waiter, None)
-    if tasklet_thread(target) is thread_state():
+    if tasklet_here(target):
         deliver(target, req)
     else:
         target.sched.post(target, req)

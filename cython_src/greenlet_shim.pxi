@@ -118,6 +118,10 @@ cdef inline _ThreadState tasklet_thread(TaskletBase t):
     return t.thread
 
 
+cdef inline bint tasklet_here(TaskletBase t) except -1:
+    return <PyObject *>t.thread == thread_state_ptr()
+
+
 cdef inline bint tasklet_active(TaskletBase t) noexcept:
     return t.gr is not None
 

@@ -174,13 +174,13 @@ cdef list mail_candidates(Scheduler s, Py_ssize_t *queued, bint copies):
         p = <Process>v
         if p.pflags & P_QUEUED:           # (an exited one is no longer)
             queued[0] += 1
-            if p.mailbox is not None and actors_dq_len(p.mailbox):
+            if p.mailbox is not None and actors_dq_len(<PyObject *>p.mailbox):
                 cands.append(p)
     stale = []
     for v in (list(s.mail_noted) if copies else s.mail_noted):
         p = <Process>v
         if p.pflags & P_EXITED or p.mailbox is None or \
-                actors_dq_len(p.mailbox) == 0:
+                actors_dq_len(<PyObject *>p.mailbox) == 0:
             stale.append(p)
         elif not p.pflags & P_QUEUED and p is not s.running:
             cands.append(p)
@@ -347,7 +347,7 @@ cdef void trace_emit(str kind, Pid pid, other, msg) noexcept:
                 return
             # No send(): it may yield, and an event can come from an
             # actor's last moments (process_exit), which must not.
-            if tasklet_thread(sink) is thread_state():
+            if tasklet_here(sink):
                 deliver(sink, ev)
             else:
                 sink.sched.post(sink, ev)

@@ -10,9 +10,11 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 
 cdef extern from "deque_fast.h":
     void actors_dq_init(object deque_type)
-    int actors_dq_append(object dq, object item) except -1
-    object actors_dq_popleft(object dq)
-    Py_ssize_t actors_dq_len(object dq)
+    # The deque borrowed (a cast attribute: no count changes around a call)
+    int actors_dq_append(PyObject *dq, object item) except -1
+    object actors_dq_popleft(PyObject *dq)
+    PyObject *actors_dq_popleft_ref "actors_dq_popleft" (PyObject *dq)
+    Py_ssize_t actors_dq_len(PyObject *dq)
 
 actors_dq_init(deque)
 # A function made by the interpreter (Cython's are not), whose vectorcall
@@ -426,14 +428,14 @@ def dead_letters():
 
 # -- delivery -----------------------------------------------------------------
 
-cdef inline object mailbox_of(Process p):
-    """p's mailbox, made with its first message."""
+cdef inline PyObject *mailbox_of(Process p) except NULL:
+    """p's mailbox (borrowed: p holds it), made with its first message."""
     if p.mailbox is None:
         p.mailbox = deque()
         # Private to p, which is untracked while it lives and drops it at
         # its end (process_exit): untracked, like p (gc_quiet.h).
         actors_gc_untrack(p.mailbox)
-    return p.mailbox
+    return <PyObject *>p.mailbox
 
 
 cdef int deliver(Process p, msg) except -1:
@@ -441,7 +443,7 @@ cdef int deliver(Process p, msg) except -1:
     if type(msg) is _Reply and not reply_awaited(p, <_Reply>msg):
         return 0                          # its ask gave up: nothing reads it
     if p.pflags & P_WAITING and p.matcher is None and \
-            (p.mailbox is None or actors_dq_len(p.mailbox) == 0):
+            (p.mailbox is None or actors_dq_len(<PyObject *>p.mailbox) == 0):
         # p waits for any message and has none: hand msg over in `matcher`
         # (receive() takes it there), not touching its mailbox, which in a
         # ring of many actors is two more cold cache lines per message.
@@ -508,7 +510,7 @@ cdef void give_back(Process p) except *:
     msg = p.matcher
     p.matcher = None
     p.pflags &= ~P_GIVEN
-    mailbox_of(p).appendleft(msg)
+    (<object>mailbox_of(p)).appendleft(msg)
 
 
 cdef inline void clear_waiting(Process p) noexcept:
@@ -535,14 +537,14 @@ cdef int send_to(Process p, dest, msg) except -1:
             remote_router.send(pid, msg)
         else:
             dead_letter(dest, msg)
-    elif tasklet_thread(p) is thread_state():
+    elif tasklet_here(p):
         if p.extra is not None and p.extra.bound and is_full(p):
             wait_for_room(p)              # bound.pxi
             if p.pflags & P_EXITED:
                 dead_letter(dest, msg)
                 return 0
         deliver(p, msg)
-        spend_on(p.sched)                 # (p's scheduler runs this thread)
+        spend_on(p)                       # (p's scheduler runs this thread)
     else:
         p.sched.post(p, msg)
     return 0
@@ -644,7 +646,7 @@ cdef int exit_signal(Pid dest, Pid sender, reason) except -1:
             if dest is not None and dest.node != 0 and remote_router is not None:
                 remote_router.exit(dest, sender, reason)
             return 0
-        if tasklet_thread(p) is not thread_state():
+        if not tasklet_here(p):
             p.sched.post_exit(dest, sender, reason)
             return 0
         if reason == "kill":

@@ -243,7 +243,7 @@ cdef class Scheduler:
     cdef inline void enqueue(self, Process p) noexcept:
         if not p.pflags & (P_QUEUED | P_EXITED):
             p.pflags |= P_QUEUED
-            actors_dq_append(self.runq, p)
+            actors_dq_append(<PyObject *>self.runq, p)
 
     # -- from other threads ---------------------------------------------------
 
@@ -443,7 +443,7 @@ cdef class Scheduler:
         if not tasklet_active(p) and p.pflags & P_CLASS and \
                 not p.pflags & P_EXITED:
             tasklet_rearm(p)              # the batch is done
-            if (p.mailbox is not None and actors_dq_len(p.mailbox)) or \
+            if (p.mailbox is not None and actors_dq_len(<PyObject *>p.mailbox)) or \
                     p.pending_exit is not None:
                 self.enqueue(p)
         return 0
@@ -468,7 +468,7 @@ cdef class Scheduler:
     cdef int wait(self, double deadline) except -1:
         """Sleep in the poller until an fd, a timer or another thread."""
         self.sleeping = True
-        if actors_dq_len(self.inbox):
+        if actors_dq_len(<PyObject *>self.inbox):
             self.sleeping = False
             return 0
         # Clamped: the pollers' int milliseconds overflow at ~24.8 days;
@@ -594,7 +594,7 @@ cdef class Scheduler:
         while True:
             if self.forked:
                 raise ActorError(FORKED)
-            if actors_dq_len(self.inbox):
+            if actors_dq_len(<PyObject *>self.inbox):
                 self.drain_inbox()
             if self.old_waits.n or self.new_waits.n:
                 self.file_waits(False)
@@ -606,11 +606,11 @@ cdef class Scheduler:
                     self.has_root and self.root_reason is not NOTSET)):
                 self.shutdown()
             # (the deques' sizes read directly: no truth-test call)
-            n = actors_dq_len(runq)
+            n = actors_dq_len(<PyObject *>runq)
             if n:
-                while n > 0 and actors_dq_len(runq):
+                while n > 0 and actors_dq_len(<PyObject *>runq):
                     n -= 1
-                    p = actors_dq_popleft(runq)
+                    p = actors_dq_popleft(<PyObject *>runq)
                     p.pflags &= ~P_QUEUED
                     self.resume(p)
                 if self.flush_wanted:
@@ -627,7 +627,7 @@ cdef class Scheduler:
                 if rounds > 3:            # they refuse to end: abandon them
                     return 0
                 self.shutdown()
-                if actors_dq_len(runq):
+                if actors_dq_len(<PyObject *>runq):
                     continue
             if self.flush_wanted:
                 self.flush()
@@ -823,28 +823,36 @@ os.register_at_fork(after_in_child=_after_fork_child)
 
 # -- the calling actor --------------------------------------------------------
 
+cdef inline PyObject *running_process() except? NULL:
+    """The calling actor, or NULL.  Borrowed, on every send and receive:
+    the thread's state holds the running tasklet."""
+    cdef PyObject *cur = <PyObject *>(<_ThreadState>thread_state_ptr()).current
+    return cur if isinstance(<object>cur, Process) else NULL
+
+
 cdef Process current_process_or_none():
-    # (on every send and receive: the thread state borrowed)
-    cdef TaskletBase cur = tasklet_current(<_ThreadState>thread_state_ptr())
-    return <Process>cur if isinstance(cur, Process) else None
+    cdef PyObject *me = running_process()
+    return None if me == NULL else <Process>me
 
 
 cdef Process current_process():
-    cdef Process me = current_process_or_none()
-    if me is None:
+    cdef PyObject *me = running_process()
+    if me == NULL:
         raise ActorError("not inside an actor (use actors.run() or a System)")
-    if me.sched.forked:
+    if (<Process>me).sched.forked:
         raise ActorError(FORKED)
-    return me
+    return <Process>me
 
 
 cdef int block(Process p) except -1:
     """Give the CPU back to the scheduler until something wakes p; raise
     the exit signal that ended its wait, if one did."""
     cdef PyObject *r
-    if p.sched.forked:
+    cdef PyObject *s = <PyObject *>p.sched
+    if (<Scheduler>s).forked:
         raise ActorError(FORKED)
-    r = switch_from(p, block_target_ptr(p.sched, p), (), None, None)
+    r = switch_from(p, <TaskletBase>block_target_ptr(<Scheduler>s, p), (),
+                    None, None)
     if r == NULL:
         if OBSERVE:
             clear_waiting(p)              # thrown out of its wait, unwoken
@@ -855,35 +863,44 @@ cdef int block(Process p) except -1:
     return 0
 
 
-cdef TaskletBase block_target(Scheduler s, Process p):
+cdef PyObject *block_target(Scheduler s, Process p) noexcept:
     """Where p's block() switches: the loop, or straight to the next
     runnable actor when nothing else waits for the loop.  Only a suspended
     actor is handed the CPU: one not started yet would start on the stack
     below p's frames, and a chain of such starts would grow the C stack
-    without bound.  The order is the loop's (the run queue's head)."""
-    cdef Process q
-    runq = s.runq
+    without bound.  The order is the loop's (the run queue's head).
+    Borrowed: s holds it (loop_tasklet, running)."""
+    cdef PyObject *runq = <PyObject *>s.runq
+    cdef PyObject *q
     if s.handoffs <= 0 or actors_dq_len(runq) == 0 or \
-            actors_dq_len(s.inbox) != 0 or s.fd_again or s.flush_wanted or \
-            s.stopping or s.fatal is not None or s.running is not p:
-        return s.loop_tasklet
-    q = <Process>actors_dq_popleft(runq)   # (a peek costs as much)
-    if q is p or q.pflags & P_EXITED or not tasklet_active(q):
-        runq.appendleft(q)                # the loop takes it in turn
-        return s.loop_tasklet
-    q.pflags &= ~P_QUEUED
+            actors_dq_len(<PyObject *>s.inbox) != 0 or s.fd_again or \
+            s.flush_wanted or s.stopping or s.fatal is not None or \
+            s.running is not p:
+        return <PyObject *>s.loop_tasklet
+    q = actors_dq_popleft_ref(runq)       # (a peek costs as much)
+    if q == <PyObject *>p or (<Process>q).pflags & P_EXITED or \
+            not tasklet_active(<Process>q):
+        (<object>runq).appendleft(<object>q)   # the loop takes it in turn
+        Py_DECREF(q)
+        return <PyObject *>s.loop_tasklet
+    (<Process>q).pflags &= ~P_QUEUED
     s.handoffs -= 1
     if OBSERVE:
         p.reductions += BUDGET + 1 - s.budget
         s.ticks += 1
     s.budget = BUDGET
-    s.running = q
+    Py_DECREF(running_handover(s, q))     # the queue's reference, to s.running
     return q
+
+
+cdef extern from "handover.h":
+    PyObject *running_handover "actors_running_handover" (Scheduler s,
+                                                          PyObject *q) noexcept
 
 
 # Through a pointer: not inlined into block(), whose frame every actor
 # suspended in receive() keeps on its saved stack.
-cdef TaskletBase (*block_target_ptr)(Scheduler, Process)
+cdef PyObject *(*block_target_ptr)(Scheduler, Process) noexcept
 block_target_ptr = block_target
 
 
@@ -892,12 +909,12 @@ cdef int yield_now(Process p) except -1:
     return block(p)
 
 
-cdef inline int spend_on(Scheduler s) except -1:
+cdef inline int spend_on(Process p) except -1:
     """Every send and receive is a yield point once the budget is spent
-    (s: this thread's scheduler)."""
-    s.budget -= 1
-    if s.budget <= 0:
-        budget_spent(s)
+    (p's scheduler is this thread's)."""
+    p.sched.budget -= 1
+    if p.sched.budget <= 0:
+        budget_spent(p.sched)
     return 0
 
 

@@ -1,7 +1,7 @@
 # The tasklet type and the per-thread switch state.
 
 cimport cython
-from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 import contextvars
 import gc
 
@@ -43,9 +43,12 @@ cdef class _ThreadState:
     """One per thread: its main tasklet, the running one, what is in flight."""
     cdef TaskletBase main
     cdef TaskletBase current
-    cdef TaskletBase origin      # the context that just switched away (in flight)
-    cdef TaskletBase target
-    cdef object args         # tuple or None, in flight to the target
+    # In flight during a switch.  target is an owned reference that
+    # resumed() hands to `current`; the context that switched away is the
+    # `current` it replaces (a raw field: the hand-over costs no count).
+    cdef PyObject *target
+    cdef object args         # tuple or None, in flight to the target ((),
+                             # between switches, so a bare one stores nothing)
     cdef object kwargs       # dict or None
     cdef object exc          # exception instance in flight, or None
     cdef object trace        # settrace callback or None
@@ -81,7 +84,8 @@ cdef class _ThreadWatch:
         # it is freed with its last outside reference, as greenlet's main
         # greenlet is, not at some later collection.  It stays the one that
         # was running (tasklet_running).
-        st.main = st.current = st.origin = st.target = None
+        st.main = st.current = None
+        clear_slot(st.target)
 
 
 cdef _ThreadState thread_state():
@@ -112,6 +116,7 @@ cdef _ThreadState new_thread_state():
     main.c.stack.start = <char *>1          # running
     main.c.stack.stop = <char *>-1          # owns the whole stack above
     st.pending_kills = []
+    st.args = ()                            # nothing in flight (take_result)
     st.alive = True
     # The thread's dict keeps it alive at least as long as the thread.
     cdef _ThreadWatch watch = _ThreadWatch.__new__(_ThreadWatch)
@@ -187,6 +192,11 @@ cdef inline TaskletBase parent_of(TaskletBase t):
 cdef inline _ThreadState tasklet_thread(TaskletBase t):
     """The thread state t belongs to (the runtime's too: tasklet_iface.pxi)."""
     return <_ThreadState>t.c.thread
+
+
+cdef inline bint tasklet_here(TaskletBase t) except -1:
+    """t belongs to the calling thread (no count changes: on every send)."""
+    return t.c.thread == thread_state_ptr()
 
 
 # The runtime's actors (OWN_MAIN) run a body of their own, and keep their
@@ -1059,9 +1069,14 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
         return other_thread_error_ptr(st, target)
     if target.c.stack.start == NULL and target.c.flags & STARTED:
         return usage_error("cannot switch to a dead tasklet")
-    st.args = args
-    st.kwargs = kwargs
-    st.exc = exc
+    # Between switches st holds (), None, None, what most switches carry
+    # (block()'s, a bare switch()): then nothing is stored.
+    if args is not st.args:
+        st.args = args
+    if kwargs is not st.kwargs:
+        st.kwargs = kwargs
+    if exc is not st.exc:
+        st.exc = exc
     if target is not st.current and switch_stack(st, target) < 0:
         return NULL
     return take_result_ptr(st)
@@ -1093,16 +1108,25 @@ cdef PyObject *usage_error(str message) noexcept:
 
 
 cdef PyObject *take_result(_ThreadState st) noexcept:
-    """What the switch() of the resumed context returns (or raises)."""
-    args, kwargs, exc = st.args, st.kwargs, st.exc
-    st.args = st.kwargs = st.exc = None
+    """What the switch() of the resumed context returns (or raises); st is
+    left holding (), None, None."""
+    cdef PyObject *a = <PyObject *>st.args
+    cdef PyObject *r
     # The actor runtime's every switch passes () or (value,) and nothing
-    # else: answered without generic truth and length calls.
-    if kwargs is None and exc is None and type(args) is tuple and \
-            len(<tuple>args) < 2:
-        result = (<tuple>args)[0] if len(<tuple>args) else args
-        Py_INCREF(<PyObject *>result)
-        return <PyObject *>result
+    # else: answered without generic truth and length calls, and () is
+    # left in place.
+    if st.kwargs is None and st.exc is None and type(st.args) is tuple:
+        if PyTuple_GET_SIZE(<object>a) == 0:
+            Py_INCREF(a)
+            return a
+        if PyTuple_GET_SIZE(<object>a) == 1:
+            r = PyTuple_GET_ITEM(<object>a, 0)
+            Py_INCREF(r)
+            st.args = ()
+            return r
+    args, kwargs, exc = st.args, st.kwargs, st.exc
+    st.args = ()
+    st.kwargs = st.exc = None
     if exc is not None:
         return actors_set_error(<PyObject *>exc)
     if kwargs is None:
@@ -1140,6 +1164,11 @@ cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
     return 0
 
 
+cdef extern from "handover.h":
+    PyObject *current_handover "actors_current_handover" (_ThreadState st,
+                                                          PyObject *t) noexcept
+
+
 cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
     cdef Stack *cur = &st.current.c.stack
     cdef PyThreadState *ts = st.tstate
@@ -1148,8 +1177,8 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
         if st.current.c.chunk != NULL:      # did its frames outgrow the root?
             actors_chunk_learn(ts, st.current.c.chunk, CHUNK_SIZE)
         actors_pystate_save(&st.current.c.pystate, ts)
-    st.origin = st.current
-    st.target = target
+    Py_INCREF(<PyObject *>target)           # for resumed() to hand over
+    st.target = <PyObject *>target
     st.sw.current = cur
     st.sw.target = &target.c.stack
     st.sw.starting = NULL if target.c.flags & STARTED else <PyObject *>target
@@ -1157,9 +1186,10 @@ cdef void switch_prepare(_ThreadState st, TaskletBase target) noexcept:
 
 cdef int switch_refused(_ThreadState st) noexcept:
     """save_cb could not save a slice (out of memory): nothing switched."""
+    cdef TaskletBase target = <TaskletBase>st.target
     if st.sw.starting != NULL:
-        st.target.c.stack.start = st.target.c.stack.stop = NULL
-    st.origin = st.target = None
+        target.c.stack.start = target.c.stack.stop = NULL
+    clear_slot(st.target)
     if st.current.c.stack.start == NULL:
         Py_FatalError("actors: out of memory ending a tasklet")
     actors_pystate_restore(&st.current.c.pystate, st.tstate, st.use_tracing)
@@ -1168,7 +1198,8 @@ cdef int switch_refused(_ThreadState st) noexcept:
 
 
 cdef void switch_resumed(_ThreadState st) noexcept:
-    actors_pystate_restore(&st.target.c.pystate, st.tstate, st.use_tracing)
+    actors_pystate_restore(&(<TaskletBase>st.target).c.pystate, st.tstate,
+                           st.use_tracing)
     resumed(st)
 
 
@@ -1183,16 +1214,19 @@ switch_resumed_ptr = switch_resumed
 cdef void resumed(_ThreadState st) noexcept:
     """Bookkeeping once the thread state is this context's again: the only
     place references change hands, so finalizers run in a sane state."""
-    cdef TaskletBase origin = st.origin
-    st.current = st.target
-    st.origin = st.target = None
-    if origin.c.stack.start == NULL:        # it died: reclaim what it held
-        stack_release(&origin.c.stack)
-        if origin.c.chunk != NULL:
-            chunk_free(origin.c.chunk)
-            origin.c.chunk = NULL
+    # st.current's reference to the context that switched away becomes
+    # ours, st.target's becomes st.current's: no count changes but the
+    # last one.
+    cdef PyObject *origin = current_handover(st, st.target)
+    st.target = NULL
+    if (<TaskletBase>origin).c.stack.start == NULL:   # it died: reclaim it
+        stack_release(&(<TaskletBase>origin).c.stack)
+        if (<TaskletBase>origin).c.chunk != NULL:
+            chunk_free((<TaskletBase>origin).c.chunk)
+            (<TaskletBase>origin).c.chunk = NULL
     if st.trace is not None:
-        call_trace(st, origin)
+        call_trace(st, <TaskletBase>origin)
+    Py_DECREF(origin)
 
 
 cdef void call_trace(_ThreadState st, TaskletBase origin) noexcept:
@@ -1260,8 +1294,8 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
                          chunk, actors_chunk_bytes(chunk))
     resumed(st)
     if self.c.flags & OWN_MAIN:
-        st.args = st.kwargs = None
-        st.exc = None
+        st.args = ()
+        st.kwargs = st.exc = None
         own_main_ptr(self)
         st.args = (None,)
     else:
@@ -1292,7 +1326,8 @@ cdef bint greenlet_prepare(Tasklet self, _ThreadState st) noexcept:
     rather than one tuple keep a parked tasklet smaller).  False: there is
     no call, and the outcome is in st already."""
     args, kwargs, exc = st.args, st.kwargs, st.exc
-    st.args = st.kwargs = st.exc = None
+    st.args = ()
+    st.kwargs = st.exc = None
     cdef PyObject *r
     # run is looked up even when an exception was thrown in before the
     # start, as greenlet does.

@@ -40,6 +40,7 @@ cdef extern from "Python.h":
     void Py_INCREF(PyObject *)
     Py_ssize_t Py_REFCNT(object o)
     void Py_XDECREF(PyObject *)
+    void Py_DECREF(PyObject *)
     void Py_FatalError(const char *msg)
     void PyErr_WriteUnraisable(object obj)
 
