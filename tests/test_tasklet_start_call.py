@@ -14,19 +14,16 @@ import actors
 from actors.greenlet import GreenletExit, greenlet, getcurrent
 
 
-def started(run, *args, **kwargs):
-    """What run(*args, **kwargs) returns or raises, run as a tasklet."""
-    try:
-        return ("value", greenlet(run).switch(*args, **kwargs))
-    except Exception as e:
-        return ("raised", type(e), str(e))
-
-
 def called(run, *args, **kwargs):
     try:
         return ("value", run(*args, **kwargs))
     except Exception as e:
         return ("raised", type(e), str(e))
+
+
+def started(run, *args, **kwargs):
+    """What run(*args, **kwargs) returns or raises, run as a tasklet."""
+    return called(greenlet(run).switch, *args, **kwargs)
 
 
 def positional(*a):

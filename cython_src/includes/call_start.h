@@ -20,8 +20,13 @@
 
 #include <Python.h>
 
-#if defined(ACTORS_NATIVE_CORE) && PY_VERSION_HEX >= 0x030E0000 \
-    && PY_VERSION_HEX < 0x03100000 && !defined(Py_GIL_DISABLED)
+/* Which CPythons' frames this knows is pystate_compat.h's choice (its
+ * version header defines ACTORS_PYSTATE_DIRECT_START), made once there. */
+#ifdef ACTORS_NATIVE_CORE
+#include "pystate_compat.h"
+#endif
+
+#ifdef ACTORS_PYSTATE_DIRECT_START
 
 #include "pycore_begin.h"
 #include "internal/pycore_ceval.h"       /* _PyEval_EvalFrame */

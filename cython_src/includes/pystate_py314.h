@@ -53,6 +53,9 @@
 #ifndef ACTORS_PYSTATE_PY314_H
 #define ACTORS_PYSTATE_PY314_H
 #define ACTORS_PYSTATE_SUPPORTED 1
+/* A plain function may start without _PyEval_Vector's frame (3.14 and 3.15,
+ * which includes this header): call_start.h reads this choice. */
+#define ACTORS_PYSTATE_DIRECT_START 1
 
 /* The internal headers this needs refuse to compile without Py_BUILD_CORE;
  * it is set only around them. */
