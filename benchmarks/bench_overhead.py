@@ -2,23 +2,35 @@
 """What observability costs: bench_actors' rows (the actors peer only)
 with two installs of actors side by side in one run, alternating.
 
-    python benchmarks/bench_overhead.py --setup          # build the baseline
-    python benchmarks/bench_overhead.py                  # ~6 min
+    python benchmarks/bench_overhead.py --setup          # build both sides
+    python benchmarks/bench_overhead.py                  # ~15 min
     python benchmarks/bench_overhead.py --baseline A/bin/python \\
-        --current B/bin/python --rounds 7
+        --current B/bin/python --rounds 7                # one pair, as built
+
+Code layout.  Where the compiler happens to place the hot functions moves
+these rows by more than the 2% being measured (two builds of one tree that
+differ only in -falign-functions=64 differ by up to 6% on ping-pong and
+15% on the ring on the 2-core VM), and adding observability's code moves
+every function after it.  So --setup builds each side LAYOUTS times (4 by
+default), each with other alignment or function-order flags (LAYOUTS
+below), and the figures compare the sides' geometric means over those
+layouts: what observability costs, not where one build's functions fell.
+With --baseline or --current given, one pair of installs is compared as
+built instead.
 
 Columns:
 
   baseline   this very tree built with observability compiled out
              (ACTORS_OBSERVE=0, see setup.py and cython_src/observe.pxi):
-             --setup exports HEAD (or the REV given) with `git archive` into
-             build/overhead/src-noobs and pip-installs it with the switch
-             into build/overhead/venv-noobs; --baseline takes any other
-             interpreter.  That build is for this comparison only: what
+             --setup exports HEAD (or the REV given) with `git archive` and
+             pip-installs it with the switch into
+             build/overhead/venv-noobs-LAYOUT, and normally into
+             build/overhead/venv-obs-LAYOUT (the off and metrics columns);
+             --baseline takes any other interpreter.  That build is for this comparison only: what
              reads the compiled-out state (metrics()' counters and most
              gauges, info()'s reductions and age, the watchdog's ticks)
              gets zeros there, and ask cycles are not refused.
-  off        the current install (--current, default: this interpreter),
+  off        the current install (venv-obs-LAYOUT, or --current),
              nothing opted in.  Observability is then what the core always
              does: per-actor reductions, the C counters (sends, receives,
              exits...), scheduler ticks and idle time, the ask-cycle check,
@@ -36,22 +48,23 @@ Columns:
 Rows: skynet (1,000,000 leaves), ping-pong, ask, spawn + park, ring; the
 same peers/peer_actors.py programs bench_actors.py runs, each figure in a
 fresh process, the collector on.  Every round runs each row once per
-column, in an order that alternates between rounds (baseline, off,
-metrics; then metrics, off, baseline), so slow drift of a shared machine
-falls on every column alike.  The table gives each column's best figure
-over the rounds (other load on a shared machine only ever adds time),
-its slowdown against the baseline's best (> 0 is slower; rates are
-inverted) with PASS/MISS against the targets of issue 11: off <= 2%
-slower, metrics <= 5%; to show how noisy the run was, the median and
-range of the per-round ratios; and the metrics column against the off
-one (what serving and scraping cost by themselves).  Nothing here is asserted in tests: the
-machines are shared and noisy.
+column and layout, the columns in an order that alternates between rounds
+(baseline, off, metrics; then metrics, off, baseline) and the layouts
+rotated, so slow drift of a shared machine falls on every column alike.
+The table gives, per column, each layout's best figure over the rounds
+(other load on a shared machine only ever adds time) and their geometric
+mean over the layouts; the slowdown of that mean against the baseline's
+(> 0 is slower; rates are inverted) with PASS/MISS against the targets of
+issue 11: off <= 2% slower, metrics <= 5%; the slowdown layout by layout
+(how much placement alone moves the row); and the metrics column against
+the off one (what serving and scraping cost by themselves).  Nothing here
+is asserted in tests: the machines are shared and noisy.
 """
 import argparse
 import json
+import math
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -61,7 +74,18 @@ ROOT = os.path.dirname(HERE)
 PEERS_DIR = os.path.join(HERE, "peers")
 PEER = os.path.join(PEERS_DIR, "peer_actors.py")
 OUT = os.path.join(ROOT, "build", "overhead")
-NOOBS = "noobs"                   # build/overhead/{src,venv}-noobs
+SIDES = {"noobs": "0", "obs": "1"}     # build/overhead/venv-SIDE-LAYOUT
+# Each a different placement of the same code: the compiler's defaults,
+# other function/loop alignments, and every function in its own section
+# laid out by name (instead of in source order).
+LAYOUTS = (
+    ("default", {}),
+    ("align64", {"CFLAGS": "-falign-functions=64"}),
+    ("align32", {"CFLAGS": "-falign-functions=32 -falign-loops=32 "
+                           "-falign-jumps=32"}),
+    ("byname", {"CFLAGS": "-ffunction-sections",
+                "LDFLAGS": "-Wl,--sort-section=name"}),
+)
 TARGET = {"off": 2.0, "metrics": 5.0}
 
 # (key, measurement, args, label, higher is better)
@@ -153,53 +177,76 @@ def version_of(python):
     return proc.stdout.strip() or proc.stderr.strip()[-200:]
 
 
-def setup(rev):
-    """Export rev with git archive and pip-install it, built with
-    ACTORS_OBSERVE=0, into build/overhead/venv-noobs (afresh each time:
-    the baseline must be the tree being measured); returns that venv's
-    python."""
-    src = os.path.join(OUT, "src-" + NOOBS)
-    venv = os.path.join(OUT, "venv-" + NOOBS)
-    python = os.path.join(venv, "bin", "python")
+def venv_python(side, layout):
+    return os.path.join(OUT, "venv-%s-%s" % (side, layout), "bin", "python")
+
+
+def build(rev, side, layout, flags):
+    """Export rev with git archive and pip-install it, observability
+    compiled in or out (side), with the layout's compiler flags, into
+    build/overhead/venv-SIDE-LAYOUT, afresh each time (the build must be
+    the tree being measured, never an earlier build's objects); returns
+    that venv's python."""
+    name = "%s-%s" % (side, layout)
+    src = os.path.join(OUT, "src-" + name)
+    venv = os.path.join(OUT, "venv-" + name)
+    python = venv_python(side, layout)
     if os.path.isdir(src):
         shutil.rmtree(src)
     os.makedirs(src)
     archive = subprocess.run(["git", "archive", rev], cwd=ROOT,
                              stdout=subprocess.PIPE, check=True).stdout
     subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-    env = dict(os.environ, ACTORS_OBSERVE="0")
+    env = dict(os.environ, ACTORS_OBSERVE=SIDES[side], **flags)
     pip = [python, "-m", "pip", "install", "-q", "--no-cache-dir"]
     if os.path.exists(python):            # only actors itself, rebuilt
         pip += ["--force-reinstall", "--no-deps"]
     else:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     subprocess.run(pip + [src + "[metrics]"], env=env, check=True)
+    shutil.rmtree(src)
     check = subprocess.run([python, "-c", "import actors._backend as b; "
                             "print(b.core._observed())"], cwd=PEERS_DIR,
                            capture_output=True, text=True)
-    if check.stdout.strip() != "False":
-        raise SystemExit("the baseline at %s was not built with "
-                         "ACTORS_OBSERVE=0: %s" % (venv, check.stdout +
-                                                   check.stderr))
+    want = "True" if SIDES[side] == "1" else "False"
+    if check.stdout.strip() != want:
+        raise SystemExit("%s was not built with ACTORS_OBSERVE=%s: %s" % (
+            venv, SIDES[side], check.stdout + check.stderr))
     with open(os.path.join(venv, "ACTORS_REV"), "w") as f:
         f.write(subprocess.run(["git", "rev-parse", rev], cwd=ROOT,
                                capture_output=True, text=True).stdout)
+    with open(os.path.join(venv, "ACTORS_LAYOUT"), "w") as f:
+        f.write("%s %s\n" % (layout, json.dumps(flags)))
     return python
+
+
+def setup(rev, layouts):
+    for layout, flags in LAYOUTS[:layouts]:
+        for side in SIDES:
+            print(build(rev, side, layout, flags), flush=True)
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--setup", nargs="?", const="HEAD", metavar="REV",
-                    help="build the baseline (REV, default HEAD, with "
-                         "ACTORS_OBSERVE=0) and exit")
+                    help="build both sides (REV, default HEAD; the baseline "
+                         "with ACTORS_OBSERVE=0) in --layouts layouts and "
+                         "exit")
+    ap.add_argument("--layouts", type=int, default=len(LAYOUTS),
+                    metavar="N", help="code layouts built and compared "
+                    "(1-%d, default %d)" % (len(LAYOUTS), len(LAYOUTS)))
     ap.add_argument("--baseline", metavar="PYTHON",
-                    help="interpreter with the baseline actors (default: "
-                         "the venv --setup builds)")
-    ap.add_argument("--current", metavar="PYTHON", default=sys.executable,
-                    help="interpreter with the current actors (default: "
-                         "this one)")
-    ap.add_argument("--rounds", type=int, default=5,
-                    help="alternating rounds (default 5)")
+                    help="compare this interpreter's actors, as built, "
+                         "instead of the layouts --setup builds")
+    ap.add_argument("--current", metavar="PYTHON",
+                    help="the current side for --baseline (default: this "
+                         "interpreter)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating rounds (default 3)")
     ap.add_argument("--only", default=",".join(r[1] for r in ROWS),
                     help="comma-separated rows: skynet,pingpong,ask,park,"
                          "ring")
@@ -217,14 +264,11 @@ def main(argv=None):
                     help="seconds one process may take")
     ap.add_argument("--json", metavar="FILE", help="also write the figures")
     args = ap.parse_args(argv)
+    if not 1 <= args.layouts <= len(LAYOUTS):
+        ap.error("--layouts must be 1 to %d" % len(LAYOUTS))
     if args.setup:
-        print(setup(args.setup))
+        setup(args.setup, args.layouts)
         return 0
-    baseline = args.baseline or os.path.join(OUT, "venv-" + NOOBS, "bin",
-                                             "python")
-    if not os.path.exists(baseline):
-        ap.error("no baseline interpreter %s: run with --setup first, or "
-                 "give --baseline" % baseline)
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     only = args.only.split(",")
@@ -232,69 +276,97 @@ def main(argv=None):
     if not rows:
         ap.error("--only names none of %s" % ",".join(r[1] for r in ROWS))
     columns = ["baseline", "off"] + ([] if args.no_metrics else ["metrics"])
-    # absolute: the programs run in peers/
-    baseline, current = os.path.abspath(baseline), os.path.abspath(
-        args.current)
-    python = {"baseline": baseline, "off": current, "metrics": current}
+    # python[layout][column]; absolute: the programs run in peers/
+    if args.baseline or args.current:
+        if not args.baseline:
+            ap.error("--current needs --baseline")
+        pair = {"baseline": os.path.abspath(args.baseline),
+                "off": os.path.abspath(args.current or sys.executable)}
+        python = {"as built": pair}
+    else:
+        python = {}
+        for layout, _ in LAYOUTS[:args.layouts]:
+            pair = {"baseline": venv_python("noobs", layout),
+                    "off": venv_python("obs", layout)}
+            for c in pair.values():
+                if not os.path.exists(c):
+                    ap.error("no interpreter %s: run with --setup first "
+                             "(with the same --layouts), or give "
+                             "--baseline" % c)
+            python[layout] = pair
+    for pair in python.values():
+        pair["metrics"] = pair["off"]
+    layouts = list(python)
     out = sys.stdout
-    out.write("# bench_overhead: %d rounds, %s\n" % (
-        args.rounds, time.strftime("%Y-%m-%d %H:%M")))
-    for c in ("baseline", "off"):
-        out.write("#   %-8s %s (%s)\n" % (c, python[c], version_of(python[c])))
+    out.write("# bench_overhead: %d rounds x %d layouts, %s\n" % (
+        args.rounds, len(layouts), time.strftime("%Y-%m-%d %H:%M")))
+    for layout in layouts:
+        for c in ("baseline", "off"):
+            out.write("#   %-8s %-8s %s (%s)\n" % (
+                layout, c, python[layout][c],
+                version_of(python[layout][c])))
     with open("/proc/loadavg") as f:
         out.write("#   load before: %s\n" % f.read().strip())
     out.flush()
-    figures = {r[0]: {c: [] for c in columns} for r in rows}
+    # figures[row][column][layout]: one figure per round
+    figures = {r[0]: {c: {lay: [] for lay in layouts} for c in columns}
+               for r in rows}
     t0 = time.monotonic()
     for rnd in range(args.rounds):
         order = columns if rnd % 2 == 0 else columns[::-1]
         for key, meas, nums, _, _ in rows:
             if args.quick:
                 nums = QUICK[meas]
-            for c in order:
-                figures[key][c].append(run_one(c, python[c], meas, nums,
-                                               args))
+            for i in range(len(layouts)):
+                layout = layouts[(rnd + i) % len(layouts)]
+                for c in order:
+                    figures[key][c][layout].append(run_one(
+                        c, python[layout][c], meas, nums, args))
         print("round %d/%d done (%.0f s)" % (rnd + 1, args.rounds,
                                             time.monotonic() - t0),
               file=sys.stderr, flush=True)
-    out.write("\n| row | baseline | off | off: best-of | off: paired "
-              "median [range] |%s\n|---|---|---|---|---|%s\n" % (
-                  "" if args.no_metrics else " metrics | metrics: best-of "
-                  "| metrics: paired median [range] | metrics vs off |",
+    out.write("\n| row | baseline | off | off: slower | off per layout |%s"
+              "\n|---|---|---|---|---|%s\n" % (
+                  "" if args.no_metrics else " metrics | metrics: slower "
+                  "| metrics per layout | metrics vs off |",
                   "" if args.no_metrics else "---|---|---|---|"))
     verdicts = []
     for key, meas, nums, label, higher in rows:
         f = figures[key]
         best = max if higher else min
+        # each layout's best of the rounds, then their geometric mean
+        bests = {c: {lay: best(f[c][lay]) for lay in layouts}
+                 for c in columns}
+        mean = {c: geomean(list(bests[c].values())) for c in columns}
         cells = [label.format(*(QUICK[meas] if args.quick else nums)),
-                 "%.4g" % best(f["baseline"])]
+                 "%.4g" % mean["baseline"]]
         for c in columns[1:]:
-            # per round: how much slower than that round's baseline
-            slow = [_slowdown(x, b, higher)
-                    for x, b in zip(f[c], f["baseline"])]
-            bs = _slowdown(best(f[c]), best(f["baseline"]), higher)
+            bs = _slowdown(mean[c], mean["baseline"], higher)
             ok = "PASS" if bs <= TARGET[c] else "MISS"
             verdicts.append(ok)
-            cells += ["%.4g" % best(f[c]), "%+.1f%% %s" % (bs, ok),
-                      "%+.1f%% [%+.1f, %+.1f]" % (statistics.median(slow),
-                                                  min(slow), max(slow))]
+            cells += ["%.4g" % mean[c], "%+.1f%% %s" % (bs, ok),
+                      " ".join("%+.1f" % _slowdown(bests[c][lay],
+                                                    bests["baseline"][lay],
+                                                    higher)
+                               for lay in layouts)]
         if not args.no_metrics:           # what the scraping itself costs
-            cells.append("%+.1f%%" % _slowdown(best(f["metrics"]),
-                                               best(f["off"]), higher))
+            cells.append("%+.1f%%" % _slowdown(mean["metrics"], mean["off"],
+                                               higher))
         out.write("| " + " | ".join(cells) + " |\n")
     with open("/proc/loadavg") as f:
         out.write("\nload after: %s; %.0f s\n" % (f.read().strip(),
-                                                 time.monotonic() - t0))
-    out.write("figures: the best of the rounds (a shared machine only adds "
-              "time); best-of: best / baseline's best - 1, judged against "
-              "the targets (off <= %g%%, metrics <= %g%%); paired: "
-              "median over rounds of column / that round's baseline - 1, "
-              "[min, max], how noisy the run was\n"
-              % (TARGET["off"], TARGET["metrics"]))
+                                                  time.monotonic() - t0))
+    out.write("figures: each layout's best of the rounds (a shared machine "
+              "only adds time), then the geometric mean over the layouts "
+              "(%s); slower: that mean / the baseline's - 1, judged against "
+              "the targets (off <= %g%%, metrics <= %g%%); per layout: "
+              "each layout's best / that layout's baseline best - 1, in "
+              "the order above (how much the layout alone moves a row)\n"
+              % (", ".join(layouts), TARGET["off"], TARGET["metrics"]))
     if args.json:
         with open(args.json, "w") as fj:
             json.dump({"figures": figures, "rounds": args.rounds,
-                       "baseline": baseline, "current": args.current,
+                       "python": python,
                        "scrape_interval": args.scrape_interval}, fj,
                       indent=1)
     return 0 if all(v == "PASS" for v in verdicts) else 1
