@@ -3,7 +3,7 @@
 with two installs of actors side by side in one run, alternating.
 
     python benchmarks/bench_overhead.py --setup          # build both sides
-    python benchmarks/bench_overhead.py                  # ~15 min
+    python benchmarks/bench_overhead.py                  # ~6 min
     python benchmarks/bench_overhead.py --baseline A/bin/python \\
         --current B/bin/python --rounds 7                # one pair, as built
 
@@ -245,8 +245,8 @@ def main(argv=None):
     ap.add_argument("--current", metavar="PYTHON",
                     help="the current side for --baseline (default: this "
                          "interpreter)")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="alternating rounds (default 3)")
+    ap.add_argument("--rounds", type=int, default=10,
+                    help="alternating rounds (default 10)")
     ap.add_argument("--only", default=",".join(r[1] for r in ROWS),
                     help="comma-separated rows: skynet,pingpong,ask,park,"
                          "ring")
