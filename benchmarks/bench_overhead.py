@@ -15,8 +15,8 @@ every function after it.  So --setup builds each side LAYOUTS times (4 by
 default), each with other alignment or function-order flags (LAYOUTS
 below), and the figures compare the sides' geometric means over those
 layouts: what observability costs, not where one build's functions fell.
-With --baseline or --current given, one pair of installs is compared as
-built instead.
+With --baseline given (and --current, default this interpreter), one pair
+of installs is compared as built instead.
 
 Columns:
 
@@ -26,10 +26,11 @@ Columns:
              pip-installs it with the switch into
              build/overhead/venv-noobs-LAYOUT, and normally into
              build/overhead/venv-obs-LAYOUT (the off and metrics columns);
-             --baseline takes any other interpreter.  That build is for this comparison only: what
-             reads the compiled-out state (metrics()' counters and most
-             gauges, info()'s reductions and age, the watchdog's ticks)
-             gets zeros there, and ask cycles are not refused.
+             --baseline takes any other interpreter.  That build is for
+             this comparison only: what reads the compiled-out state
+             (metrics()' counters and most gauges, info()'s reductions and
+             age, the watchdog's ticks) gets zeros there, and ask cycles
+             are not refused.
   off        the current install (venv-obs-LAYOUT, or --current),
              nothing opted in.  Observability is then what the core always
              does: per-actor reductions, the C counters (sends, receives,
