@@ -222,12 +222,12 @@ cdef inline bint tasklet_running(TaskletBase t) noexcept:
     return t is st.current or (t.c.flags & MAIN and not st.alive)
 
 
-cdef int core_init(TaskletBase self, bint main) except -1:
+cdef int core_init(TaskletBase self, bint main, bint may_own) except -1:
     """Give a new tasklet object its core (TaskletBase's __cinit__, and
-    tasklet_vectorcall's way to it)."""
+    tasklet_vectorcall's way to it, whose types never own one)."""
     cdef TaskletCore *c = NULL
     cdef int slot
-    if own_core_ptr != NULL:
+    if may_own and own_core_ptr != NULL:
         c = own_core_ptr(self)            # zeroed with the object
     if c != NULL:
         c.flags = OWN_CORE | OWN_MAIN     # never runs a Tasklet's run
@@ -261,7 +261,7 @@ cdef class TaskletBase:
     cdef TaskletCore *c
 
     def __cinit__(self, *args, **kwargs):
-        core_init(self, args and args[0] is MAIN_TOKEN)
+        core_init(self, args and args[0] is MAIN_TOKEN, True)
 
     def __reduce__(self):
         raise TypeError("tasklets cannot be pickled")
@@ -876,8 +876,8 @@ cdef object tasklet_vectorcall(object tp, PyObject **args, size_t nargsf,
             n = 3
     if n > 2:
         return actors_type_call(tp, args, PyVectorcall_NARGS(nargsf), kwnames)
-    cdef Tasklet self = actors_tp_alloc(tp)
-    core_init(self, False)
+    cdef Tasklet self = <Tasklet>actors_tp_alloc(tp)
+    core_init(self, False, False)
     if run != NULL and <object>run is not NO_RUN:
         set_run(self, <object>run)
     if parent != NULL and <object>parent is not None:
