@@ -110,7 +110,9 @@ cdef void restore_cb(void *arg) noexcept:
         owner = owner.prev             # find the first slice reaching higher
     g.prev = owner
     if sw.starting != NULL:
-        tasklet_main(sw)               # never returns
+        # Through the pointer: a tail call, so this frame (sized for the
+        # copy above) is not kept under every tasklet's first frame.
+        tasklet_main_ptr(sw)           # never returns
 
 
 cdef inline void stack_release(Stack *g) noexcept:

@@ -999,6 +999,20 @@ cdef bint run_lookup_is_python(TaskletBase t) noexcept:
 # before they switch: a suspended tasklet's saved stack does not carry it.
 
 cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
+    cdef PyObject *st = thread_state_ptr()
+    if args != <PyObject *>(<_ThreadState>st).args or (
+            (<TaskletBase>self).c.stack.start == NULL and
+            needs_greenlet_path(<TaskletBase>self)):
+        return switch_impl_held_ptr(self, args, kwargs)
+    # A bare switch: the thread state holds these arguments already (the
+    # () it keeps between switches), so the reference handed over can go
+    # now and the switch is a tail call.  No frame of this function then
+    # waits under the switch, on every suspended tasklet's saved stack.
+    Py_DECREF(args)
+    return switch_on_ptr(st, <TaskletBase>self, <object>args, kwargs, None)
+
+
+cdef PyObject *switch_impl_held(self, PyObject *args, kwargs) noexcept:
     cdef object a = <object>args
     Py_XDECREF(args)                      # `a` holds the one handed over
     if (<TaskletBase>self).c.stack.start == NULL and \
@@ -1008,6 +1022,10 @@ cdef PyObject *switch_impl(self, PyObject *args, kwargs) noexcept:
     # which a tasklet suspended in switch() keeps on its saved stack, the
     # size of both.
     return switch_to_ptr(<TaskletBase>self, a, kwargs, None)
+
+
+cdef PyObject *(*switch_impl_held_ptr)(object, PyObject *, object) noexcept
+switch_impl_held_ptr = switch_impl_held
 
 
 def _throw_args(typ=TaskletExit, val=None, tb=None):
@@ -1147,8 +1165,17 @@ cdef PyObject *switch_from(TaskletBase me, TaskletBase target, args, kwargs,
     return switch_in(<_ThreadState>st, target, args, kwargs, exc)
 
 
+cdef PyObject *switch_on(PyObject *st, TaskletBase target, args, kwargs,
+                         exc) noexcept:
+    """switch_to() given the caller's thread state (borrowed)."""
+    return switch_in(<_ThreadState>st, target, args, kwargs, exc)
+
+
 cdef PyObject *(*switch_to_ptr)(TaskletBase, object, object, object) noexcept
 switch_to_ptr = switch_to
+cdef PyObject *(*switch_on_ptr)(PyObject *, TaskletBase, object, object,
+                                object) noexcept
+switch_on_ptr = switch_on
 
 
 # The thread state is handed to the switching functions as an argument,
@@ -1175,7 +1202,15 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
         st.kwargs = kwargs
     if exc is not st.exc:
         st.exc = exc
-    if target is not st.current and switch_stack(st, target) < 0:
+    if target is st.current:
+        return take_result_ptr(st)
+    # A tail call: this frame, sized for the checks and stores above, is
+    # not kept under the switch on every suspended tasklet's saved stack.
+    return switch_take_ptr(st, target)
+
+
+cdef PyObject *switch_take(_ThreadState st, TaskletBase target) noexcept:
+    if switch_stack(st, target) < 0:
         return NULL
     return take_result_ptr(st)
 
@@ -1185,6 +1220,8 @@ cdef inline PyObject *switch_in(_ThreadState st, TaskletBase target, args,
 # suspended in a switch keeps on its saved stack.
 cdef PyObject *(*other_thread_error_ptr)(_ThreadState, TaskletBase) noexcept
 cdef PyObject *(*take_result_ptr)(_ThreadState) noexcept
+cdef PyObject *(*switch_take_ptr)(_ThreadState, TaskletBase) noexcept
+switch_take_ptr = switch_take
 
 
 cdef PyObject *other_thread_error(_ThreadState st, TaskletBase target) noexcept:
@@ -1246,7 +1283,7 @@ take_result_ptr = take_result
 
 
 @cython.profile(False)
-cdef int switch_stack(_ThreadState st, TaskletBase target) noexcept:
+cdef inline int switch_stack(_ThreadState st, TaskletBase target) noexcept:
     """Suspend the running context and continue in `target`; returns once
     something switches back here."""
     # Every suspended tasklet's saved stack holds this frame, so only `st`
@@ -1361,6 +1398,10 @@ cdef void tasklet_main(Switch *sw) noexcept:
     finish_tasklet(me)
 
 
+cdef void (*tasklet_main_ptr)(Switch *) noexcept
+tasklet_main_ptr = tasklet_main
+
+
 cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
     """A new root frame-stack chunk for self, its size in its header."""
     cdef size_t size = chunk_size_for(first_callable(self))
@@ -1370,10 +1411,14 @@ cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
     return chunk
 
 
-# Through a pointer: not inlined into run_tasklet, whose frame every
-# suspended tasklet keeps on its saved stack.
+# Through pointers: not inlined into run_tasklet, whose frame every
+# suspended tasklet keeps on its saved stack (with tasklet_main's, into
+# which it is inlined: the two hold three registers and the anchor).
 cdef actors_chunk *(*root_chunk_ptr)(TaskletBase) noexcept
 root_chunk_ptr = root_chunk
+cdef void (*tasklet_begin_ptr)(TaskletBase, _ThreadState,
+                               actors_anchor *) noexcept
+cdef void (*tasklet_end_ptr)(TaskletBase, _ThreadState) noexcept
 
 
 cdef void run_tasklet(TaskletBase self, _ThreadState st,
@@ -1383,6 +1428,17 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     # and whatever its C stack held would leak.  Its thread state (st, an
     # argument) is kept alive by its core's thread, run and its arguments
     # by the core's run, args and kwargs.
+    tasklet_begin_ptr(self, st, anchor)
+    if self.c.flags & OWN_MAIN:
+        own_main_ptr(self)
+    else:
+        run_greenlet_ptr(<Tasklet>self, st)
+    tasklet_end_ptr(self, st)
+
+
+cdef void tasklet_begin(TaskletBase self, _ThreadState st,
+                        actors_anchor *anchor) noexcept:
+    """The thread state of a tasklet about to make its first call."""
     cdef actors_chunk *chunk = root_chunk_ptr(self)
     if chunk == NULL:
         Py_FatalError("actors: out of memory for a frame stack")
@@ -1394,13 +1450,19 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     if self.c.flags & OWN_MAIN:
         st.args = ()
         st.kwargs = st.exc = None
-        own_main_ptr(self)
+
+
+cdef void tasklet_end(TaskletBase self, _ThreadState st) noexcept:
+    """Its first call returned: what the thread state keeps of it."""
+    if self.c.flags & OWN_MAIN:
         st.args = (None,)
-    else:
-        run_greenlet_ptr(<Tasklet>self, st)
-    if not actors_pystate_chunk_is_root(st.tstate, chunk):
+    if not actors_pystate_chunk_is_root(st.tstate, self.c.chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
     actors_pystate_keep_context(&self.c.pystate, st.tstate)
+
+
+tasklet_begin_ptr = tasklet_begin
+tasklet_end_ptr = tasklet_end
 
 
 cdef void run_greenlet_style(Tasklet self, _ThreadState st) noexcept:
