@@ -799,35 +799,22 @@ cdef PyObject *tasklet_new(PyTypeObject *tp, PyObject *args,
 
 cdef extern from *:
     """
-    /* type_call with a tuple and a dict, as a call of a type without a
-       vectorcall slot makes it. */
+    /* type_call, as a call of a type without a vectorcall slot makes it:
+       with a tuple and a dict, which actors_call_impl (core.pxd) builds. */
+    static PyObject *
+    actors_type_call_tuple(PyObject *tp, PyObject *args, PyObject *kwargs)
+    {
+        PyObject *r = Py_TYPE(tp)->tp_call(tp, args,
+                                           kwargs == Py_None ? NULL : kwargs);
+        Py_DECREF(args);
+        return r;
+    }
+
     static PyObject *
     actors_type_call(PyObject *tp, PyObject *const *args, Py_ssize_t n,
                      PyObject *kwnames)
     {
-        Py_ssize_t i, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        PyObject *kw = NULL, *r = NULL;
-        PyObject *tuple = PyTuple_New(n);
-        if (tuple == NULL)
-            return NULL;
-        for (i = 0; i < n; i++) {
-            Py_INCREF(args[i]);
-            PyTuple_SET_ITEM(tuple, i, args[i]);
-        }
-        if (nkw) {
-            kw = PyDict_New();
-            if (kw == NULL)
-                goto done;
-            for (i = 0; i < nkw; i++)
-                if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i),
-                                   args[n + i]) < 0)
-                    goto done;
-        }
-        r = Py_TYPE(tp)->tp_call(tp, tuple, kw);
-    done:
-        Py_DECREF(tuple);
-        Py_XDECREF(kw);
-        return r;
+        return actors_call_impl(actors_type_call_tuple, tp, args, n, kwnames);
     }
 
     static PyObject *
@@ -862,6 +849,8 @@ cdef object tasklet_vectorcall(object tp, PyObject **args, size_t nargsf,
     # __init__ is Tasklet's; any other argument list goes the usual way,
     # for the usual error.
     cdef Py_ssize_t n = PyVectorcall_NARGS(nargsf), i
+    if n > 2:
+        return actors_type_call(tp, args, n, kwnames)
     cdef PyObject *run = args[0] if n > 0 else NULL
     cdef PyObject *parent = args[1] if n > 1 else NULL
     cdef Py_ssize_t nkw = 0 if kwnames == NULL else PyTuple_GET_SIZE(
@@ -873,9 +862,7 @@ cdef object tasklet_vectorcall(object tp, PyObject **args, size_t nargsf,
         elif name == "parent" and parent == NULL:
             parent = args[n + i]
         else:
-            n = 3
-    if n > 2:
-        return actors_type_call(tp, args, PyVectorcall_NARGS(nargsf), kwnames)
+            return actors_type_call(tp, args, n, kwnames)
     cdef Tasklet self = <Tasklet>actors_tp_alloc(tp)
     core_init(self, False, False)
     if run != NULL and <object>run is not NO_RUN:
@@ -1413,7 +1400,7 @@ cdef actors_chunk *root_chunk(TaskletBase self) noexcept:
 
 # Through pointers: not inlined into run_tasklet, whose frame every
 # suspended tasklet keeps on its saved stack (with tasklet_main's, into
-# which it is inlined: the two hold two registers and the anchor).
+# which it is inlined: the two hold three registers and the anchor).
 cdef actors_chunk *(*root_chunk_ptr)(TaskletBase) noexcept
 root_chunk_ptr = root_chunk
 cdef void (*tasklet_begin_ptr)(TaskletBase, _ThreadState,
@@ -1430,7 +1417,10 @@ cdef void run_tasklet(TaskletBase self, _ThreadState st,
     # by the core's run, args and kwargs.
     tasklet_begin_ptr(self, st, anchor)
     if self.c.flags & OWN_MAIN:
+        st.args = ()
+        st.kwargs = st.exc = None
         own_main_ptr(self)
+        st.args = (None,)
     else:
         run_greenlet_ptr(<Tasklet>self, st)
     tasklet_end_ptr(self, st)
@@ -1447,15 +1437,10 @@ cdef void tasklet_begin(TaskletBase self, _ThreadState st,
     actors_pystate_start(&self.c.pystate, st.tstate, st.use_tracing, anchor,
                          chunk, actors_chunk_bytes(chunk))
     resumed(st)
-    if self.c.flags & OWN_MAIN:
-        st.args = ()
-        st.kwargs = st.exc = None
 
 
 cdef void tasklet_end(TaskletBase self, _ThreadState st) noexcept:
     """Its first call returned: what the thread state keeps of it."""
-    if self.c.flags & OWN_MAIN:
-        st.args = (None,)
     if not actors_pystate_chunk_is_root(st.tstate, self.c.chunk):
         Py_FatalError("actors: a finished tasklet left frames behind")
     actors_pystate_keep_context(&self.c.pystate, st.tstate)
